@@ -156,6 +156,7 @@ export type ContentMagic =
   | 'pdf'
   | '7z'
   | 'rar'
+  | 'brotli'
   | 'other';
 
 export interface PortClass {
