@@ -1,1 +1,22 @@
-export {};
+export type { CaptureRejectReason, CaptureIgnoreReason, FlowEvictionReason } from './errors.js';
+export {
+  CAPTURE_REJECT_REASONS,
+  CAPTURE_IGNORE_REASONS,
+  FLOW_EVICTION_REASONS,
+  DecoderError,
+} from './errors.js';
+export type { CapturedPacket, CaptureFormat, CaptureStats } from './capture/types.js';
+export { LinkType, newCaptureStats, totalRejected } from './capture/types.js';
+export { CaptureReader, readCapture } from './capture/reader.js';
+export type { DecodedPacket } from './capture/packet.js';
+export { decodePacket, newDecodedPacket } from './capture/packet.js';
+export { formatIpv4, formatIpv6 } from './capture/address.js';
+export type { FlowTableOptions, CompiledFlowTableOptions } from './assembly/options.js';
+export { compileFlowTableOptions, DEFAULT_FLOW_TABLE_OPTIONS } from './assembly/options.js';
+export { FlowTable } from './assembly/flow-table.js';
+export type { CaptureFlowOptions } from './assembly/capture-flows.js';
+export {
+  PacketFlowAssembler,
+  CaptureFlowDecoder,
+  flowsFromCapture,
+} from './assembly/capture-flows.js';

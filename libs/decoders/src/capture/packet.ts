@@ -1,0 +1,229 @@
+import type { CaptureRejectReason } from '../errors.js';
+import { formatIpv4, formatIpv6 } from './address.js';
+import type { LinkResult } from './link.js';
+import {
+  decodeLink,
+  ETHERTYPE_BY_VERSION,
+  ETHERTYPE_IPV4,
+  ETHERTYPE_IPV6,
+  ETHERTYPE_NOT_IP,
+} from './link.js';
+
+export const PROTO_TCP = 6;
+export const PROTO_UDP = 17;
+
+const IPV6_HOP_BY_HOP = 0;
+const IPV6_ROUTING = 43;
+const IPV6_FRAGMENT = 44;
+const IPV6_AH = 51;
+const IPV6_DEST_OPTIONS = 60;
+const IPV6_MOBILITY = 135;
+const MAX_IPV6_EXTENSIONS = 16;
+
+/**
+ * One IP packet as the flow table needs it. Decoders fill a caller-owned instance so the
+ * hot path allocates nothing but the address strings.
+ */
+export interface DecodedPacket {
+  timestampMs: number;
+  ipVersion: 4 | 6;
+  srcAddr: string;
+  dstAddr: string;
+  protocol: number;
+  srcPort: number;
+  dstPort: number;
+  /** IP header plus payload, from the header's length fields (bytes on the wire). */
+  ipLength: number;
+  /** Transport header plus payload (IP payload length). */
+  l4Length: number;
+  /** Transport payload length on the wire. */
+  payloadLength: number;
+  /** Captured transport payload (may be shorter than payloadLength after a snap length). */
+  payload: Uint8Array;
+  tcpFlags: number;
+  tcpSeq: number;
+  /** Set for IP fragments: id within (src, dst, protocol), and whether it is the first. */
+  fragmentId: number;
+  isFragment: boolean;
+  isFirstFragment: boolean;
+}
+
+export function newDecodedPacket(): DecodedPacket {
+  return {
+    timestampMs: 0,
+    ipVersion: 4,
+    srcAddr: '',
+    dstAddr: '',
+    protocol: 0,
+    srcPort: 0,
+    dstPort: 0,
+    ipLength: 0,
+    l4Length: 0,
+    payloadLength: 0,
+    payload: new Uint8Array(0),
+    tcpFlags: 0,
+    tcpSeq: 0,
+    fragmentId: 0,
+    isFragment: false,
+    isFirstFragment: false,
+  };
+}
+
+const link: LinkResult = { offset: 0, etherType: 0, vlanTags: 0 };
+
+/**
+ * Decodes one frame down to its transport header. Returns null on success, 'not-ip' for a
+ * well-formed frame that is not IP, or the reason it was rejected.
+ */
+export function decodePacket(
+  linkType: number,
+  data: Uint8Array,
+  out: DecodedPacket,
+): CaptureRejectReason | 'not-ip' | null {
+  const linkError = decodeLink(linkType, data, link);
+  if (linkError !== null) return linkError;
+  let type = link.etherType;
+  if (type === ETHERTYPE_NOT_IP) return 'not-ip';
+  const off = link.offset;
+  if (type === ETHERTYPE_BY_VERSION) {
+    if (data.length <= off) return 'truncated-ipv4-header';
+    const version = data[off]! >> 4;
+    if (version === 4) type = ETHERTYPE_IPV4;
+    else if (version === 6) type = ETHERTYPE_IPV6;
+    else return 'bad-ip-version';
+  }
+  out.isFragment = false;
+  out.isFirstFragment = false;
+  out.fragmentId = 0;
+  out.tcpFlags = 0;
+  out.tcpSeq = 0;
+  out.srcPort = 0;
+  out.dstPort = 0;
+  return type === ETHERTYPE_IPV4 ? decodeIpv4(data, off, out) : decodeIpv6(data, off, out);
+}
+
+function decodeIpv4(data: Uint8Array, off: number, out: DecodedPacket): CaptureRejectReason | null {
+  if (data.length < off + 20) return 'truncated-ipv4-header';
+  const b0 = data[off]!;
+  if (b0 >> 4 !== 4) return 'bad-ip-version';
+  const headerLength = (b0 & 0x0f) * 4;
+  if (headerLength < 20) return 'bad-ipv4-header-length';
+  if (data.length < off + headerLength) return 'truncated-ipv4-header';
+  let totalLength = (data[off + 2]! << 8) | data[off + 3]!;
+  // TCP segmentation offload on the capturing host leaves 0 here: trust the frame instead.
+  if (totalLength === 0) totalLength = data.length - off;
+  if (totalLength < headerLength) return 'bad-ipv4-header-length';
+  const flagsFragment = (data[off + 6]! << 8) | data[off + 7]!;
+  const fragmentOffset = (flagsFragment & 0x1fff) * 8;
+  const moreFragments = (flagsFragment & 0x2000) !== 0;
+  out.ipVersion = 4;
+  out.protocol = data[off + 9]!;
+  out.srcAddr = formatIpv4(data, off + 12);
+  out.dstAddr = formatIpv4(data, off + 16);
+  out.ipLength = totalLength;
+  if (fragmentOffset !== 0 || moreFragments) {
+    out.isFragment = true;
+    out.isFirstFragment = fragmentOffset === 0;
+    out.fragmentId = (data[off + 4]! << 8) | data[off + 5]!;
+  }
+  const l4Start = off + headerLength;
+  // Ethernet pads short frames: the IP length, not the frame, says where the packet ends.
+  const l4End = Math.min(data.length, off + totalLength);
+  return decodeTransport(data, l4Start, l4End, totalLength - headerLength, out);
+}
+
+function decodeIpv6(data: Uint8Array, off: number, out: DecodedPacket): CaptureRejectReason | null {
+  if (data.length < off + 40) return 'truncated-ipv6-header';
+  if (data[off]! >> 4 !== 6) return 'bad-ip-version';
+  let payloadLength = (data[off + 4]! << 8) | data[off + 5]!;
+  // Jumbograms and offloaded segments say 0: the captured frame is all we know.
+  if (payloadLength === 0) payloadLength = data.length - off - 40;
+  out.ipVersion = 6;
+  out.srcAddr = formatIpv6(data, off + 8);
+  out.dstAddr = formatIpv6(data, off + 24);
+  out.ipLength = payloadLength + 40;
+  const end = Math.min(data.length, off + 40 + payloadLength);
+  let next = data[off + 6]!;
+  let p = off + 40;
+  for (let n = 0; ; n++) {
+    if (
+      next !== IPV6_HOP_BY_HOP &&
+      next !== IPV6_ROUTING &&
+      next !== IPV6_FRAGMENT &&
+      next !== IPV6_DEST_OPTIONS &&
+      next !== IPV6_AH &&
+      next !== IPV6_MOBILITY
+    ) {
+      break;
+    }
+    if (n >= MAX_IPV6_EXTENSIONS) return 'too-many-ipv6-extensions';
+    if (end < p + 8) return 'truncated-ipv6-extension';
+    const header = next;
+    next = data[p]!;
+    let length: number;
+    if (header === IPV6_FRAGMENT) {
+      length = 8;
+      const offsetFlags = (data[p + 2]! << 8) | data[p + 3]!;
+      const fragmentOffset = offsetFlags & 0xfff8;
+      out.isFragment = true;
+      out.isFirstFragment = fragmentOffset === 0;
+      out.fragmentId =
+        ((data[p + 4]! << 24) | (data[p + 5]! << 16) | (data[p + 6]! << 8) | data[p + 7]!) >>> 0;
+      if (fragmentOffset !== 0) {
+        p += 8;
+        break;
+      }
+    } else if (header === IPV6_AH) length = (data[p + 1]! + 2) * 4;
+    else length = (data[p + 1]! + 1) * 8;
+    if (end < p + length) return 'truncated-ipv6-extension';
+    p += length;
+  }
+  out.protocol = next;
+  return decodeTransport(data, p, end, off + 40 + payloadLength - p, out);
+}
+
+/** Transport header from l4Start; `l4Length` is the on-wire length from the IP header. */
+function decodeTransport(
+  data: Uint8Array,
+  l4Start: number,
+  l4End: number,
+  l4Length: number,
+  out: DecodedPacket,
+): CaptureRejectReason | null {
+  out.l4Length = Math.max(0, l4Length);
+  if (out.isFragment && !out.isFirstFragment) {
+    // Later fragments carry no transport header; the flow table attributes them by id.
+    out.payloadLength = out.l4Length;
+    out.payload = data.subarray(l4End, l4End);
+    return null;
+  }
+  if (out.protocol === PROTO_TCP) {
+    if (l4End < l4Start + 20) return 'truncated-tcp-header';
+    const dataOffset = (data[l4Start + 12]! >> 4) * 4;
+    if (dataOffset < 20 || dataOffset > out.l4Length) return 'bad-tcp-header-length';
+    if (l4End < l4Start + dataOffset) return 'truncated-tcp-header';
+    out.srcPort = (data[l4Start]! << 8) | data[l4Start + 1]!;
+    out.dstPort = (data[l4Start + 2]! << 8) | data[l4Start + 3]!;
+    out.tcpSeq =
+      ((data[l4Start + 4]! << 24) |
+        (data[l4Start + 5]! << 16) |
+        (data[l4Start + 6]! << 8) |
+        data[l4Start + 7]!) >>>
+      0;
+    out.tcpFlags = data[l4Start + 13]! | ((data[l4Start + 12]! & 0x01) << 8);
+    out.payloadLength = out.l4Length - dataOffset;
+    out.payload = data.subarray(l4Start + dataOffset, l4End);
+    return null;
+  }
+  if (out.protocol === PROTO_UDP) {
+    if (l4End < l4Start + 8) return 'truncated-udp-header';
+    out.srcPort = (data[l4Start]! << 8) | data[l4Start + 1]!;
+    out.dstPort = (data[l4Start + 2]! << 8) | data[l4Start + 3]!;
+    out.payloadLength = Math.max(0, out.l4Length - 8);
+    out.payload = data.subarray(l4Start + 8, l4End);
+    return null;
+  }
+  out.payloadLength = out.l4Length;
+  out.payload = data.subarray(l4Start, l4End);
+  return null;
+}

@@ -1,0 +1,107 @@
+import type { CapturedPacket, CaptureStats } from './types.js';
+import { countRejected, newCaptureStats } from './types.js';
+import { isPcapMagic, PcapParser } from './pcap.js';
+import type { ParseStep } from './pcap.js';
+import { isPcapngMagic, PcapngParser } from './pcapng.js';
+
+interface Parser {
+  parse(buf: Uint8Array, start: number): ParseStep;
+  finish(leftover: number): void;
+}
+
+/**
+ * Incremental capture-file reader: push chunks in any size (a file read at once, or a
+ * stream), packets come out through the callback as soon as their record is complete.
+ * The format (pcap or pcapng) is told from the first four bytes.
+ *
+ * A packet's `data` is a view valid only during the callback; copy what you keep.
+ * Never throws on bad bytes: after an unrecoverable error it ignores the rest and the
+ * reason is in stats.rejected.
+ */
+export class CaptureReader {
+  readonly stats: CaptureStats;
+  private parser: Parser | null = null;
+  private pending: Uint8Array = new Uint8Array(0);
+  private stopped = false;
+
+  constructor(
+    private readonly onPacket: (packet: CapturedPacket) => void,
+    stats: CaptureStats = newCaptureStats(),
+  ) {
+    this.stats = stats;
+  }
+
+  get failed(): boolean {
+    return this.stopped;
+  }
+
+  push(chunk: Uint8Array): void {
+    this.stats.bytesRead += chunk.length;
+    if (this.stopped || chunk.length === 0) return;
+    const buf = this.pending.length === 0 ? chunk : concat(this.pending, chunk);
+    if (this.parser === null) {
+      if (buf.length < 4) {
+        this.pending = buf.slice();
+        return;
+      }
+      this.parser = this.pickParser(buf);
+      if (this.parser === null) {
+        this.stopped = true;
+        this.pending = new Uint8Array(0);
+        return;
+      }
+    }
+    const step = this.parser.parse(buf, 0);
+    if (step.fatal) {
+      this.stopped = true;
+      this.pending = new Uint8Array(0);
+      return;
+    }
+    // Keep only the unparsed tail, copied, so the caller may reuse its chunk.
+    this.pending = step.offset < buf.length ? buf.slice(step.offset) : new Uint8Array(0);
+  }
+
+  /** No more input: whatever is left is a truncated record or block. */
+  end(): CaptureStats {
+    if (!this.stopped) {
+      if (this.parser === null) {
+        if (this.pending.length > 0) countRejected(this.stats, 'unknown-capture-format');
+      } else this.parser.finish(this.pending.length);
+    }
+    this.pending = new Uint8Array(0);
+    this.stopped = true;
+    return this.stats;
+  }
+
+  private pickParser(buf: Uint8Array): Parser | null {
+    const first4 = new DataView(buf.buffer, buf.byteOffset, 4);
+    if (isPcapMagic(first4)) {
+      this.stats.format = 'pcap';
+      return new PcapParser(this.stats, this.onPacket);
+    }
+    if (isPcapngMagic(first4)) {
+      this.stats.format = 'pcapng';
+      return new PcapngParser(this.stats, this.onPacket);
+    }
+    countRejected(this.stats, 'unknown-capture-format');
+    return null;
+  }
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+}
+
+/** Every packet of a whole capture held in memory, with its data copied out. */
+export function readCapture(bytes: Uint8Array): {
+  packets: CapturedPacket[];
+  stats: CaptureStats;
+} {
+  const packets: CapturedPacket[] = [];
+  const reader = new CaptureReader((p) => packets.push({ ...p, data: p.data.slice() }));
+  reader.push(bytes);
+  return { packets, stats: reader.end() };
+}
