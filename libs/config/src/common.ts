@@ -27,10 +27,7 @@ export function commonSpec(defaults: CommonDefaults) {
       .string('SERVICE_NAME', { pattern: /^[a-z][a-z0-9-]{0,62}$/ })
       .default(defaults.serviceName)
       .describe('service name in logs, traces and metrics'),
-    logLevel: field
-      .oneOf('LOG_LEVEL', LOG_LEVELS)
-      .default('info')
-      .describe('pino log level'),
+    logLevel: field.oneOf('LOG_LEVEL', LOG_LEVELS).default('info').describe('pino log level'),
     metricsHost: field
       .string('METRICS_HOST', { minLength: 1 })
       .default('0.0.0.0')
