@@ -1,0 +1,262 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { gzipSync } from 'node:zlib';
+import { createCipheriv, randomBytes } from 'node:crypto';
+import fc from 'fast-check';
+import type { FlowRecord } from '@opaqueflow/flow-model';
+import { createFeatureExtractor } from '../../src/extract.js';
+import { FeaturesError } from '../../src/errors.js';
+import { ascii, flowOf, seededBytes } from '../flow.js';
+import { captureClientHello } from '../tls-capture.js';
+
+const extract = createFeatureExtractor();
+
+test('random bytes with no handshake on an odd port are opaque', () => {
+  const f = extract(
+    flowOf({ initiator: seededBytes(600, 1), responder: seededBytes(300, 2), dstPort: 8081 }),
+  );
+  assert.equal(f.verdict, 'opaque');
+  assert.ok(f.evidence.includes('initiator-random'));
+  assert.ok(f.evidence.includes('no-handshake'));
+  assert.equal(f.handshake.protocol, 'none');
+  assert.equal(f.initiator?.looksRandom, true);
+  assert.equal(f.initiator?.length, 600);
+  assert.equal(f.port.standardForSeen, false);
+});
+
+test('short encrypted payloads are judged by length-aware figures', () => {
+  // 40 bytes of AES-GCM output: entropy near 5.2 bits/byte, which is what random 40 bytes give.
+  const key = randomBytes(32);
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  const body = Buffer.concat([cipher.update(Buffer.from('auth token 0123456789')), cipher.final()]);
+  const frame = Uint8Array.from(Buffer.concat([iv, body, cipher.getAuthTag()]));
+  const f = extract(flowOf({ initiator: frame, dstPort: 31337 }));
+  assert.ok(frame.length < 64 && (f.initiator?.entropy ?? 8) < 6);
+  assert.equal(f.verdict, 'opaque');
+});
+
+test('a real node:tls ClientHello is tls, with SNI, on any port', async () => {
+  const hello = await captureClientHello({ servername: 'example.org', alpn: ['h2', 'http/1.1'] });
+  assert.equal(hello[0], 0x16);
+  for (const dstPort of [443, 8081]) {
+    const f = extract(flowOf({ initiator: hello, dstPort }));
+    assert.equal(f.verdict, 'tls');
+    assert.equal(f.handshake.sni, 'example.org');
+    assert.deepEqual(f.evidence, ['handshake:tls:initiator']);
+    assert.equal(f.port.standardForSeen, dstPort === 443);
+  }
+});
+
+test('HTTP is plaintext, gzip content is compressed', () => {
+  const http = extract(
+    flowOf({
+      initiator: ascii('GET / HTTP/1.1\r\nHost: example.com\r\nUser-Agent: test\r\n\r\n'),
+      dstPort: 80,
+    }),
+  );
+  assert.equal(http.verdict, 'plaintext');
+  const json = Buffer.from(JSON.stringify(Array.from({ length: 500 }, (_, i) => ({ i }))));
+  const gz = extract(flowOf({ initiator: Uint8Array.from(gzipSync(json)), dstPort: 40000 }));
+  assert.equal(gz.verdict, 'compressed');
+  assert.equal(gz.content, 'gzip');
+});
+
+test('structured binary that is not random is not opaque', () => {
+  const bytes = new Uint8Array(400);
+  for (let i = 0; i < 400; i += 8) bytes.set([0, 0, 0, 8, i & 0xff, 1, 0, 0], i);
+  const f = extract(flowOf({ initiator: bytes, dstPort: 9000 }));
+  assert.equal(f.verdict, 'plaintext');
+  assert.ok(f.evidence.some((e) => e.startsWith('initiator-not-random:')));
+});
+
+test('a server-first flow is judged on the responder when the initiator said too little', () => {
+  const f = extract(flowOf({ initiator: seededBytes(4, 3), responder: seededBytes(256, 4) }));
+  assert.equal(f.verdict, 'opaque');
+  assert.ok(f.evidence.includes('responder-random'));
+  assert.ok(f.evidence.includes('initiator-short'));
+});
+
+test('no payload and no exporter evidence is insufficient; short payload too', () => {
+  assert.equal(extract(flowOf({})).verdict, 'insufficient');
+  assert.deepEqual(extract(flowOf({})).evidence, ['no-payload']);
+  const short = extract(flowOf({ initiator: seededBytes(10, 5) }));
+  assert.equal(short.verdict, 'insufficient');
+  assert.deepEqual(short.evidence, ['payload-below-16-bytes']);
+});
+
+test('exporter evidence is used only without payload, and marked', () => {
+  const high = extract(
+    flowOf({
+      exporterEvidence: {
+        initiatorEntropy: 7.7,
+        responderEntropy: null,
+        initiatorByteDistribution: null,
+        element: 'yaf:payloadEntropy',
+      },
+    }),
+  );
+  assert.equal(high.verdict, 'opaque');
+  assert.deepEqual(high.evidence, [
+    'exporter-evidence',
+    'exporter-entropy-high:7.70',
+    'exporter-element:yaf:payloadEntropy',
+  ]);
+  assert.equal(high.initiator, null);
+  const low = extract(
+    flowOf({
+      exporterEvidence: {
+        initiatorEntropy: 4.1,
+        responderEntropy: null,
+        initiatorByteDistribution: null,
+        element: 'x',
+      },
+    }),
+  );
+  assert.equal(low.verdict, 'plaintext');
+  const counts = new Array<number>(256).fill(0);
+  for (const b of seededBytes(2000, 6)) counts[b] = (counts[b] ?? 0) + 1;
+  const dist = extract(
+    flowOf({
+      exporterEvidence: {
+        initiatorEntropy: null,
+        responderEntropy: null,
+        initiatorByteDistribution: counts,
+        element: 'd',
+      },
+    }),
+  );
+  assert.equal(dist.verdict, 'opaque');
+  assert.ok(dist.evidence.includes('exporter-distribution-random'));
+  // With payload present the exporter's figure is ignored.
+  const withPayload = extract(
+    flowOf({
+      initiator: ascii('hello there, plain words in a row are not random'),
+      exporterEvidence: {
+        initiatorEntropy: 7.9,
+        responderEntropy: null,
+        initiatorByteDistribution: null,
+        element: 'x',
+      },
+    }),
+  );
+  assert.equal(withPayload.verdict, 'plaintext');
+});
+
+test('prefixBytes bounds what is judged', () => {
+  const payload = new Uint8Array(4096);
+  payload.set(seededBytes(256, 7));
+  const f = createFeatureExtractor({ prefixBytes: 256 })(flowOf({ initiator: payload }));
+  assert.equal(f.initiator?.length, 256);
+  assert.equal(f.verdict, 'opaque');
+  assert.equal(extract(flowOf({ initiator: payload })).verdict, 'plaintext');
+});
+
+test('options are validated once with every problem named, and frozen', () => {
+  assert.throws(
+    () =>
+      createFeatureExtractor({ prefixBytes: 4, minBytes: 2, zThreshold: 100, bogus: 1 } as never),
+    (error: unknown) => {
+      assert.ok(error instanceof FeaturesError);
+      assert.equal(error.code, 'FEATURES_OPTIONS_INVALID');
+      assert.deepEqual(error.issues.map((i) => i.path).sort(), [
+        'bogus',
+        'minBytes',
+        'prefixBytes',
+        'zThreshold',
+      ]);
+      return true;
+    },
+  );
+  assert.throws(() => createFeatureExtractor({ minBytes: 2000 }), FeaturesError);
+  assert.throws(
+    () =>
+      createFeatureExtractor({
+        ports: { encrypted: [{ port: -1, transport: 'tcp', protocols: ['x'] }] },
+      }),
+    /ports\.encrypted\[0\]\.port/,
+  );
+});
+
+test('the record keeps identity but not payload bytes', () => {
+  const flow = flowOf({ initiator: seededBytes(100, 8) });
+  const f = extract(flow);
+  assert.equal(f.flow.flowId, flow.flowId);
+  assert.equal('initiatorPayload' in f.flow, false);
+});
+
+const hostileValue = fc.oneof(
+  fc.constant(null),
+  fc.constant(undefined),
+  fc.string(),
+  fc.integer(),
+  fc.double(),
+  fc.uint8Array({ maxLength: 64 }),
+  fc.array(fc.integer(), { maxLength: 300 }),
+  fc.object(),
+);
+
+test('property: no record, however malformed, makes the extractor throw', () => {
+  fc.assert(
+    fc.property(
+      fc.record({
+        initiator: fc.option(fc.uint8Array({ maxLength: 1500 })),
+        responder: fc.option(fc.uint8Array({ maxLength: 1500 })),
+        transport: fc.constantFrom('tcp', 'udp'),
+        srcPort: fc.integer({ min: 0, max: 65_535 }),
+        dstPort: fc.integer({ min: 0, max: 65_535 }),
+      }),
+      fc.dictionary(
+        fc.constantFrom(
+          'initiatorPayload',
+          'responderPayload',
+          'transport',
+          'dstPort',
+          'srcPort',
+          'packets',
+          'exporterEvidence',
+          'flowId',
+        ),
+        hostileValue,
+        { maxKeys: 3 },
+      ),
+      (spec, damage) => {
+        const flow = { ...flowOf(spec), ...damage };
+        const f = extract(flow);
+        assert.ok(typeof f.verdict === 'string');
+        for (const d of [f.initiator, f.responder]) {
+          if (d !== null) assert.ok(d.entropy >= 0 && d.entropy <= 8);
+        }
+      },
+    ),
+    { numRuns: 400 },
+  );
+  assert.equal(extract(null as unknown as FlowRecord).verdict, 'insufficient');
+});
+
+test('property: handshake-shaped prefixes followed by noise never throw', () => {
+  const prefixes = [
+    [0x16, 0x03, 0x01],
+    [0x16, 0xfe, 0xfd],
+    [0xc0, 0x00, 0x00, 0x00, 0x01],
+    [0x01, 0x00, 0x00, 0x00],
+    [0x38],
+    [0x53, 0x53, 0x48, 0x2d],
+    [0x1f, 0x8b],
+  ];
+  fc.assert(
+    fc.property(
+      fc.constantFrom(...prefixes),
+      fc.uint8Array({ maxLength: 600 }),
+      fc.constantFrom('tcp', 'udp'),
+      (prefix, tail, transport) => {
+        const bytes = new Uint8Array(prefix.length + tail.length);
+        bytes.set(prefix);
+        bytes.set(tail, prefix.length);
+        const f = extract(flowOf({ initiator: bytes, responder: tail, transport: transport }));
+        assert.ok(f.evidence.length > 0);
+      },
+    ),
+    { numRuns: 300 },
+  );
+});
