@@ -1,0 +1,115 @@
+import type { FlowFeatures, Transport } from '@opaqueflow/flow-model';
+import { detectionIdOf } from '@opaqueflow/flow-model';
+import type { ScorerConfig } from './config.js';
+import { bitOf } from './distinct.js';
+import { parseAddress, scopeOf, zoneOf, type Zone } from './network.js';
+import { padOffset, partitionIdOf, portKeyOf } from './store-types.js';
+
+/** Where a batch item came from: a Kafka partition and offset (int64 as a decimal string). */
+export interface ItemSource {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+}
+
+export interface BatchItem {
+  readonly features: FlowFeatures;
+  readonly source: ItemSource;
+}
+
+/** One batch item, checked and with everything the scorer derives from it. */
+export interface PreparedItem {
+  readonly features: FlowFeatures;
+  readonly source: ItemSource;
+  readonly pid: string;
+  readonly offset: string;
+  /** Event time: when the flow was last seen (its end). */
+  readonly eventMs: number;
+  readonly port: number;
+  readonly transport: Transport;
+  readonly portKey: string;
+  readonly srcZone: Zone;
+  readonly dstZone: Zone;
+  /** Normalised source address: the host evidence key. */
+  readonly host: string;
+  /** Normalised destination address. */
+  readonly dst: string;
+  readonly opaque: boolean;
+  readonly bytes: number;
+  readonly entropy: number | null;
+  readonly srcBit: number;
+  readonly dstBit: number;
+  readonly windowStartMs: number;
+  readonly detectionId: string;
+  tooLate: boolean;
+}
+
+const TRANSPORTS = new Set(['tcp', 'udp', 'other']);
+
+function finiteNonNegative(n: unknown): n is number {
+  return typeof n === 'number' && Number.isFinite(n) && n >= 0;
+}
+
+/** Checks one item; returns the reason it cannot be scored instead of throwing. */
+export function prepareItem(item: BatchItem, config: ScorerConfig): PreparedItem | string {
+  try {
+    const source = item.source;
+    if (typeof source?.topic !== 'string' || source.topic.length === 0)
+      return 'invalid-source-topic';
+    if (!Number.isInteger(source.partition) || source.partition < 0)
+      return 'invalid-source-partition';
+    const offset = typeof source.offset === 'string' ? padOffset(source.offset) : null;
+    if (offset === null) return 'invalid-source-offset';
+    const f = item.features;
+    const flow = f?.flow;
+    if (typeof flow !== 'object' || flow === null) return 'missing-flow';
+    const src = typeof flow.srcAddr === 'string' ? parseAddress(flow.srcAddr) : null;
+    if (src === null) return 'invalid-src-addr';
+    const dst = typeof flow.dstAddr === 'string' ? parseAddress(flow.dstAddr) : null;
+    if (dst === null) return 'invalid-dst-addr';
+    if (!Number.isInteger(flow.dstPort) || flow.dstPort < 0 || flow.dstPort > 65535)
+      return 'invalid-dst-port';
+    if (!TRANSPORTS.has(flow.transport)) return 'invalid-transport';
+    if (!finiteNonNegative(flow.startMs) || !finiteNonNegative(flow.endMs)) return 'invalid-time';
+    if (!finiteNonNegative(flow.bytesFwd) || !finiteNonNegative(flow.bytesRev))
+      return 'invalid-bytes';
+    if (typeof flow.flowId !== 'string') return 'invalid-flow-id';
+    if (typeof f.verdict !== 'string') return 'invalid-verdict';
+    if (typeof f.handshake !== 'object' || f.handshake === null) return 'invalid-handshake';
+    if (typeof f.port !== 'object' || f.port === null) return 'invalid-port-class';
+    const entropy = f.initiator?.entropy ?? f.exporterEvidence?.initiatorEntropy ?? null;
+    if (entropy !== null && !(typeof entropy === 'number' && Number.isFinite(entropy)))
+      return 'invalid-entropy';
+    const eventMs = Math.max(flow.startMs, flow.endMs);
+    const scope = scopeOf(src, dst, config);
+    const windowStartMs =
+      Math.floor(eventMs / config.aggregation.windowMs) * config.aggregation.windowMs;
+    const host = src.toString();
+    const dstText = dst.toString();
+    return {
+      features: f,
+      source,
+      pid: partitionIdOf(source.topic, source.partition),
+      offset,
+      eventMs,
+      port: flow.dstPort,
+      transport: flow.transport,
+      portKey: portKeyOf(flow.dstPort, flow.transport, scope),
+      srcZone: zoneOf(src, config),
+      dstZone: zoneOf(dst, config),
+      host,
+      dst: dstText,
+      opaque: f.verdict === 'opaque',
+      bytes: flow.bytesFwd + flow.bytesRev,
+      entropy,
+      srcBit: bitOf(host),
+      dstBit: bitOf(dstText),
+      windowStartMs,
+      detectionId: detectionIdOf(host, dstText, flow.dstPort, flow.transport, windowStartMs),
+      tooLate: false,
+    };
+  } catch {
+    // A hostile object (throwing getters, proxies) is bad input, not a crash.
+    return 'unreadable-item';
+  }
+}
