@@ -1,0 +1,57 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { join } from 'node:path';
+import { ServerStartError } from './process.js';
+
+const execFileAsync = promisify(execFile);
+
+/** The java binary: $JAVA_HOME/bin/java when set, else the one on PATH. */
+export function javaBinary(env: NodeJS.ProcessEnv = process.env): string {
+  return env.JAVA_HOME ? join(env.JAVA_HOME, 'bin', 'java') : 'java';
+}
+
+/** The major version of a `java -version` banner ("17.0.15" → 17, "1.8.0_392" → 8). */
+export function parseJavaMajor(banner: string): number | undefined {
+  const match = /version "(\d+)(?:\.(\d+))?/.exec(banner);
+  if (!match) return undefined;
+  const first = Number(match[1]);
+  return first === 1 ? Number(match[2]) : first;
+}
+
+let cached: Promise<number> | undefined;
+
+/** Checks that java runs and is at least `min`, with an error that says what to install. */
+export function requireJava(min: number): Promise<number> {
+  cached ??= execFileAsync(javaBinary(), ['-version'], { timeout: 30_000 }).then(
+    ({ stderr, stdout }) => parseJavaMajor(stderr + stdout) ?? 0,
+    () => 0,
+  );
+  return cached.then((major) => {
+    if (major < min) {
+      throw new ServerStartError(
+        major === 0
+          ? `java not found (${javaBinary()}): run scripts/bootstrap.sh or install openjdk-17-jre-headless`
+          : `java ${major} found but ${min}+ is needed (set JAVA_HOME)`,
+      );
+    }
+    return major;
+  });
+}
+
+/** Runs Maven quietly in batch mode; the error carries Maven's own output. */
+export async function runMaven(args: readonly string[], cwd: string): Promise<void> {
+  try {
+    await execFileAsync('mvn', ['-B', '-q', ...args], {
+      cwd,
+      timeout: 15 * 60_000,
+      maxBuffer: 32 * 1024 * 1024,
+    });
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException & { stdout?: string; stderr?: string };
+    if (e.code === 'ENOENT') {
+      throw new ServerStartError('mvn not found: run scripts/bootstrap.sh or install maven');
+    }
+    const output = `${e.stdout ?? ''}${e.stderr ?? ''}`.trim().split('\n').slice(-30).join('\n');
+    throw new ServerStartError(`mvn ${args.join(' ')} failed:\n${output}`);
+  }
+}
