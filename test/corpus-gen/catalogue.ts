@@ -1,0 +1,20 @@
+// Every class of the corpus, in a fixed order: a class's position gives its addresses, so
+// append new classes at the end to keep existing flows where they are.
+import { compressedClasses } from './classes/compressed.js';
+import { dnsClasses } from './classes/dns.js';
+import { httpClasses } from './classes/http.js';
+import { opaqueClasses } from './classes/opaque.js';
+import { plaintextClasses } from './classes/plaintext.js';
+import { sshClasses } from './classes/ssh.js';
+import { tlsClasses } from './classes/tls.js';
+import type { FlowClass } from './classes/types.js';
+
+export const catalogue: readonly FlowClass[] = [
+  ...tlsClasses,
+  ...sshClasses,
+  ...httpClasses,
+  ...dnsClasses,
+  ...compressedClasses,
+  ...opaqueClasses,
+  ...plaintextClasses,
+];

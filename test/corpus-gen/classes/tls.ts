@@ -1,0 +1,131 @@
+// TLS 1.2 and 1.3 through node:tls with a certificate made at run time.
+import { createServer, connect, type ConnectionOptions } from 'node:tls';
+import { generate } from 'selfsigned';
+import { listenTcp, recordTcp } from '../record.js';
+import type { FlowClass, FlowContext, FlowOutcome } from './types.js';
+
+interface Credentials {
+  readonly key: string;
+  readonly cert: string;
+}
+
+let credentials: Promise<Credentials> | undefined;
+
+/** One EC certificate per run: small handshakes and no RSA key generation cost. */
+export function serverCredentials(): Promise<Credentials> {
+  credentials ??= generate([{ name: 'commonName', value: 'corpus.opaqueflow.test' }], {
+    keyType: 'ec',
+    curve: 'P-256',
+    algorithm: 'sha256',
+  }).then((p) => ({ key: p.private, cert: p.cert }));
+  return credentials;
+}
+
+const SNI_NAMES = ['www.example.com', 'api.example.net', 'cdn.example.org', 'login.example.com'];
+
+interface TlsVariant {
+  readonly version: 'TLSv1.2' | 'TLSv1.3';
+  readonly sni: boolean;
+  readonly alpn: boolean;
+}
+
+/** A TLS exchange carrying an HTTP-like request and a response of random size. */
+export async function tlsExchange(ctx: FlowContext, v: TlsVariant): Promise<FlowOutcome> {
+  const { key, cert } = await serverCredentials();
+  const responseSize = ctx.rng.int(200, 6000);
+  const body = ctx.rng.bytes(responseSize).toString('base64');
+  const server = createServer(
+    {
+      key,
+      cert,
+      minVersion: 'TLSv1.2',
+      maxVersion: 'TLSv1.3',
+      ALPNProtocols: ['h2', 'http/1.1'],
+    },
+    (s) => {
+      s.once('data', () =>
+        s.end(`HTTP/1.1 200 OK\r\ncontent-length: ${body.length}\r\n\r\n${body}`),
+      );
+      s.on('error', () => s.destroy());
+    },
+  );
+  const listening = await listenTcp(server);
+  const servername = v.sni ? ctx.rng.pick(SNI_NAMES) : undefined;
+  const alpn = v.alpn ? ['h2', 'http/1.1'] : undefined;
+  try {
+    const transcript = await recordTcp(listening, (port) => {
+      const opts: ConnectionOptions = {
+        host: '127.0.0.1',
+        port,
+        rejectUnauthorized: false,
+        minVersion: v.version,
+        maxVersion: v.version,
+        ...(servername ? { servername } : {}),
+        ...(alpn ? { ALPNProtocols: alpn } : {}),
+      };
+      return new Promise<void>((resolve, reject) => {
+        const c = connect(opts, () => {
+          c.write(`GET /${ctx.index} HTTP/1.1\r\nhost: ${servername ?? 'corpus'}\r\n\r\n`);
+        });
+        c.on('data', () => undefined);
+        c.on('end', () => {
+          c.end();
+          resolve();
+        });
+        c.on('error', reject);
+      });
+    });
+    const parts = [v.version, servername ? `SNI ${servername}` : 'no SNI'];
+    if (alpn) parts.push(`ALPN ${alpn.join(',')}`);
+    return { transcript, detail: parts.join(', ') };
+  } finally {
+    await listening.close();
+  }
+}
+
+function tlsClass(
+  name: string,
+  ports: readonly number[],
+  v: TlsVariant,
+  description: string,
+): FlowClass {
+  return {
+    name,
+    label: 'tls',
+    transport: 'tcp',
+    ports,
+    ipv6: true,
+    reproducible: false,
+    description,
+    make: (ctx) => tlsExchange(ctx, v),
+  };
+}
+
+export const TLS_ODD_PORTS = [8443, 4444, 31337, 9001, 10443];
+
+export const tlsClasses: readonly FlowClass[] = [
+  tlsClass(
+    'tls13-443-sni-alpn',
+    [443],
+    { version: 'TLSv1.3', sni: true, alpn: true },
+    'TLS 1.3 (node:tls) on 443 with SNI and ALPN',
+  ),
+  tlsClass(
+    'tls12-443-sni',
+    [443],
+    { version: 'TLSv1.2', sni: true, alpn: false },
+    'TLS 1.2 (node:tls) on 443 with SNI, no ALPN',
+  ),
+  tlsClass(
+    'tls13-odd-port-nosni',
+    TLS_ODD_PORTS,
+    { version: 'TLSv1.3', sni: false, alpn: false },
+    'TLS 1.3 (node:tls) on non-standard ports, no SNI, no ALPN',
+  ),
+  tlsClass(
+    'tls12-odd-port-alpn',
+    TLS_ODD_PORTS,
+    { version: 'TLSv1.2', sni: false, alpn: true },
+    'TLS 1.2 (node:tls) on non-standard ports, no SNI, offering h2 and http/1.1 by ALPN',
+  ),
+];
