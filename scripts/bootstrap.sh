@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what a fresh machine lacks to build and test opaqueflow: pnpm (pinned in
-# package.json through corepack) and the workspace dependencies. Idempotent.
+# Installs what a fresh machine lacks to build and test opaqueflow: Java 17, Maven and
+# redis-server for the test servers, pnpm (pinned in package.json through corepack) and the
+# workspace dependencies. Idempotent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,6 +9,33 @@ node_major=$(node -p 'process.versions.node.split(".")[0]')
 if [ "$node_major" -lt 20 ]; then
   echo "opaqueflow needs Node.js 20 or newer (found $(node -v))" >&2
   exit 1
+fi
+
+# Test servers (test/infra): Kafka and Apicurio Registry run on Java 17+ from jars Maven
+# resolves; Redis runs as a private redis-server. Installed from Debian's packages only
+# when missing, so a machine that has them hears nothing from here.
+java_major() {
+  java -version 2>&1 | sed -n 's/.*version "\([0-9]*\)\.\{0,1\}\([0-9]*\).*/\1 \2/p' | head -n1 |
+    awk '{ print ($1 == 1 ? $2 : $1) }'
+}
+missing_debs=()
+if ! command -v java >/dev/null 2>&1 || [ "$(java_major)" -lt 17 ]; then
+  missing_debs+=(openjdk-17-jre-headless)
+fi
+command -v mvn >/dev/null 2>&1 || missing_debs+=(maven)
+command -v redis-server >/dev/null 2>&1 || missing_debs+=(redis-server)
+command -v tar >/dev/null 2>&1 || missing_debs+=(tar)
+if [ "${#missing_debs[@]}" -gt 0 ]; then
+  echo "bootstrap: installing ${missing_debs[*]} (Debian packages)"
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo_cmd[@]}" apt-get update -qq
+  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing_debs[@]}" >/dev/null
+  if [ "$(java_major)" -lt 17 ]; then
+    echo "bootstrap: java on PATH is $(java_major), test servers need 17+ (set JAVA_HOME or update-alternatives)" >&2
+    exit 1
+  fi
 fi
 
 # Corepack's bundled signing keys can lag behind the registry's; the pinned version and the
