@@ -1,1 +1,44 @@
-export {};
+export { KafkaError } from './errors.js';
+export type { KafkaErrorCode, Result } from './errors.js';
+export {
+  CONTENT_MAGICS,
+  DETECTION_STATUSES,
+  FLOW_SOURCES,
+  HANDSHAKE_PROTOCOLS,
+  SEVERITIES,
+  TRANSPORTS,
+  VERDICTS,
+} from './symbols.js';
+export type {
+  AvroDetection,
+  AvroExporterEvidence,
+  AvroFlowFeatures,
+  AvroFlowRecord,
+  AvroFlowSummary,
+} from './avro-types.js';
+export {
+  detectionFromAvro,
+  detectionToAvro,
+  flowFeaturesFromAvro,
+  flowFeaturesToAvro,
+  flowRecordFromAvro,
+  flowRecordToAvro,
+} from './mapping.js';
+export { WIRE_HEADER_LENGTH, decodeWire, encodeWire } from './wire.js';
+export type { WireFrame } from './wire.js';
+export { DEFAULT_SCHEMAS_DIR, RECORD_NAMES, loadSchema, parseSchema } from './schemas.js';
+export type { LoadedSchema, RecordName } from './schemas.js';
+export { Registry, valueSubject } from './registry.js';
+export type { Compatibility, RegistryOptions } from './registry.js';
+export { AvroCodec, DETECTION, FLOW_FEATURES, FLOW_RECORD, TopicCodec } from './codec.js';
+export type { RecordBinding } from './codec.js';
+export { DLQ_HEADERS, DlqPublisher, deadLetterMessage } from './dlq.js';
+export type { DeadLetter } from './dlq.js';
+export { createKafka } from './client.js';
+export type { KafkaClientOptions } from './client.js';
+export { RecordProducer } from './producer.js';
+export type { OutgoingRecord, SendOutcome } from './producer.js';
+export { runRecordConsumer } from './consumer.js';
+export type { ConsumedRecord, RecordConsumerOptions } from './consumer.js';
+export { CLOSED_ENUMS, checkSchemaEvolution, readsDataOf } from './evolution.js';
+export type { EvolutionFinding, EvolutionOptions } from './evolution.js';

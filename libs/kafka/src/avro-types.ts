@@ -1,0 +1,128 @@
+/**
+ * The shapes avsc reads and writes for schemas/*.avsc: the flow-model types with Buffer for
+ * bytes and mutable arrays. Kept next to the schemas' field lists so a mismatch is visible.
+ */
+import type { PacketDirection } from '@opaqueflow/flow-model';
+
+export type AvroTransport = 'tcp' | 'udp' | 'other';
+
+export interface AvroExporterEvidence {
+  initiatorEntropy: number | null;
+  responderEntropy: number | null;
+  initiatorByteDistribution: number[] | null;
+  element: string;
+}
+
+export interface AvroFlowSummary {
+  flowId: string;
+  source: string;
+  exporter: string | null;
+  observationDomain: number | null;
+  samplingRate: number;
+  startMs: number;
+  endMs: number;
+  ipVersion: number;
+  srcAddr: string;
+  srcPort: number;
+  dstAddr: string;
+  dstPort: number;
+  transport: AvroTransport;
+  protocol: number;
+  initiatorKnown: boolean;
+  packetsFwd: number;
+  bytesFwd: number;
+  packetsRev: number;
+  bytesRev: number;
+  tcpFlagsFwd: number;
+  tcpFlagsRev: number;
+}
+
+export interface AvroPacketSample {
+  size: number;
+  payloadSize: number;
+  direction: PacketDirection;
+  gapMs: number;
+}
+
+export interface AvroFlowRecord extends AvroFlowSummary {
+  initiatorPayload: Buffer | null;
+  responderPayload: Buffer | null;
+  packets: AvroPacketSample[];
+  exporterEvidence: AvroExporterEvidence | null;
+}
+
+export interface AvroDirectionRandomness {
+  length: number;
+  entropy: number;
+  expectedRandomEntropy: number;
+  entropyZScore: number;
+  chiSquare: number;
+  chiSquarePValue: number;
+  meanPopcount: number;
+  printableFraction: number;
+  longestPrintableRun: number;
+  firstSixPrintable: boolean;
+  looksRandom: boolean;
+}
+
+export interface AvroFlowFeatures {
+  flow: AvroFlowSummary;
+  initiator: AvroDirectionRandomness | null;
+  responder: AvroDirectionRandomness | null;
+  exporterEvidence: AvroExporterEvidence | null;
+  handshake: {
+    protocol: string;
+    seenIn: PacketDirection | null;
+    keyExchange: boolean;
+    version: string | null;
+    sni: string | null;
+    alpn: string[];
+    ja4: string | null;
+    details: Record<string, string>;
+  };
+  content: string | null;
+  port: {
+    port: number;
+    transport: AvroTransport;
+    ianaService: string | null;
+    encryptedExpected: boolean;
+    expectedProtocols: string[];
+    standardForSeen: boolean;
+  };
+  verdict: string;
+  evidence: string[];
+}
+
+export interface AvroDetection {
+  id: string;
+  firstSeenMs: number;
+  lastSeenMs: number;
+  windowStartMs: number;
+  flowCount: number;
+  bytes: number;
+  score: number;
+  severity: string;
+  verdict: string;
+  srcAddr: string;
+  dstAddr: string;
+  dstPort: number;
+  transport: AvroTransport;
+  reasons: { code: string; points: number; value: number | string; detail: string }[];
+  baseline: {
+    port: number;
+    transport: AvroTransport;
+    flows: number;
+    opaqueFlows: number;
+    distinctSources: number;
+    distinctDestinations: number;
+    meanEntropy: number | null;
+    learning: boolean;
+    windowMs: number;
+  };
+  hostScore: number;
+  attack: { analytic: string; techniques: string[] };
+  exceptionId: string | null;
+  status: string;
+  sampleFlowIds: string[];
+  updatedMs: number;
+}

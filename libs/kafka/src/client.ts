@@ -1,0 +1,41 @@
+import type { Logger } from '@opaqueflow/telemetry';
+import type { KafkaConfig, LogEntry, logCreator } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
+
+export interface KafkaClientOptions {
+  readonly clientId: string;
+  /** host:port strings. */
+  readonly brokers: readonly string[];
+  /** kafkajs logs go here as JSON (component=kafkajs); silent when omitted. */
+  readonly logger?: Logger;
+  readonly ssl?: KafkaConfig['ssl'];
+  readonly sasl?: KafkaConfig['sasl'];
+  readonly connectionTimeoutMs?: number;
+  readonly requestTimeoutMs?: number;
+}
+
+function pinoLogCreator(logger: Logger): logCreator {
+  const log = logger.child({ component: 'kafkajs' });
+  return () =>
+    ({ namespace, level, log: entry }: LogEntry) => {
+      const { message, timestamp: _timestamp, ...extra } = entry;
+      const fields = { namespace, ...extra };
+      if (level === logLevel.ERROR) log.error(fields, message);
+      else if (level === logLevel.WARN) log.warn(fields, message);
+      else if (level === logLevel.INFO) log.info(fields, message);
+      else log.debug(fields, message);
+    };
+}
+
+export function createKafka(options: KafkaClientOptions): Kafka {
+  return new Kafka({
+    clientId: options.clientId,
+    brokers: [...options.brokers],
+    connectionTimeout: options.connectionTimeoutMs ?? 5_000,
+    requestTimeout: options.requestTimeoutMs ?? 30_000,
+    ...(options.ssl === undefined ? {} : { ssl: options.ssl }),
+    ...(options.sasl === undefined ? {} : { sasl: options.sasl }),
+    logLevel: options.logger ? logLevel.INFO : logLevel.NOTHING,
+    ...(options.logger ? { logCreator: pinoLogCreator(options.logger) } : {}),
+  });
+}
