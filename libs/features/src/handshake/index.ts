@@ -11,6 +11,8 @@ import type {
 import { detectContentMagic as detectMagic } from './magic.js';
 import { RECOGNISERS } from './registry.js';
 import type { Recognition, RecogniseContext } from './result.js';
+import { recogniseRtpPair } from './rtp.js';
+import { recogniseUpgrade } from './starttls.js';
 
 export interface HandshakeInput {
   readonly initiator: Uint8Array | null;
@@ -94,30 +96,65 @@ function isBytes(x: unknown): x is Uint8Array {
   return x instanceof Uint8Array && x.length > 0;
 }
 
+/** Flow-level recognisers that need both directions: STARTTLS upgrades, two-way RTP. */
+function recogniseFlow(
+  fwd: Uint8Array | null,
+  rev: Uint8Array | null,
+  ctx: RecogniseContext,
+): Found | null {
+  let rec: Recognition | null = null;
+  try {
+    if (ctx.transport !== 'udp') rec = recogniseUpgrade(fwd, rev, ctx);
+    if (rec === null && ctx.transport !== 'tcp' && fwd !== null && rev !== null)
+      rec = recogniseRtpPair(fwd, rev);
+  } catch {
+    rec = null;
+  }
+  if (rec === null) return null;
+  return { rec, dir: fwd !== null ? 'fwd' : 'rev', rank: -1 };
+}
+
+function withConfidence(info: HandshakeInfo, confidence: 1 | 2 | 3): HandshakeInfo {
+  return { ...info, details: { ...info.details, confidence: CONFIDENCE[confidence] } };
+}
+
+const CONFIDENCE = { 1: 'low', 2: 'medium', 3: 'high' } as const;
+
 /** Recognises the key exchange or protocol of a flow from its first payload bytes. */
 export function recogniseHandshake(input: HandshakeInput): HandshakeInfo {
   const { transport, srcPort, dstPort } = input;
+  const initiator = isBytes(input.initiator) ? input.initiator : null;
+  const responder = isBytes(input.responder) ? input.responder : null;
   const base = { transport, srcPort, dstPort };
-  const fwd = isBytes(input.initiator)
-    ? recogniseDirection(input.initiator, {
-        ...base,
-        direction: 'fwd',
-        ownPort: srcPort,
-        peerPort: dstPort,
-      })
-    : null;
-  const rev = isBytes(input.responder)
-    ? recogniseDirection(input.responder, {
-        ...base,
-        direction: 'rev',
-        ownPort: dstPort,
-        peerPort: srcPort,
-      })
-    : null;
-  if (fwd === null && rev === null) return NONE;
+  const fwdCtx: RecogniseContext = {
+    ...base,
+    direction: 'fwd',
+    ownPort: srcPort,
+    peerPort: dstPort,
+  };
+  const revCtx: RecogniseContext = {
+    ...base,
+    direction: 'rev',
+    ownPort: dstPort,
+    peerPort: srcPort,
+  };
+  const flow =
+    initiator !== null || responder !== null ? recogniseFlow(initiator, responder, fwdCtx) : null;
+  if (flow !== null && flow.rec.confidence === 3) return withConfidence(toInfo(flow, null), 3);
+  const fwd = initiator !== null ? recogniseDirection(initiator, fwdCtx) : null;
+  const rev = responder !== null ? recogniseDirection(responder, revCtx) : null;
+  let primary: Found | null = flow;
+  let other: Found | null = null;
   // On a tie the initiator's bytes decide: it chose the protocol.
-  if (fwd !== null && (rev === null || !beats(rev, fwd))) return toInfo(fwd, rev);
-  return toInfo(rev as Found, fwd);
+  for (const f of [fwd, rev]) {
+    if (f === null) continue;
+    if (primary === null || beats(f, primary)) {
+      other = primary;
+      primary = f;
+    } else if (other === null) other = f;
+  }
+  if (primary === null) return NONE;
+  return withConfidence(toInfo(primary, other), primary.rec.confidence);
 }
 
 /** Compressed or media content recognised by its file-format magic. */

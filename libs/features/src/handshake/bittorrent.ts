@@ -1,0 +1,46 @@
+// BitTorrent: the peer handshake (BEP 3: 19, "BitTorrent protocol", 8 reserved bytes, info
+// hash, peer id), DHT KRPC messages as bencoded dictionaries (BEP 5), and the uTP SYN
+// (BEP 29: type ST_SYN in the high nibble, version 1, 20-byte header).
+import { indexOfAscii, prefixOfAscii, startsWithAscii, u32, u8 } from './bytes.js';
+import type { Recognition } from './result.js';
+
+const HANDSHAKE = '\x13BitTorrent protocol';
+
+function bt(details: Record<string, string>, confidence: 1 | 2 | 3): Recognition {
+  return { protocol: 'bittorrent', keyExchange: false, version: null, details, confidence };
+}
+
+export function recogniseBittorrentTcp(b: Uint8Array): Recognition | null {
+  if (b.length >= 4 && prefixOfAscii(b, HANDSHAKE)) {
+    const whole = b.length >= HANDSHAKE.length;
+    return bt(
+      whole ? { message: 'handshake' } : { message: 'handshake', truncated: 'true' },
+      whole ? 3 : 2,
+    );
+  }
+  return null;
+}
+
+export function recogniseBittorrentUdp(b: Uint8Array): Recognition | null {
+  // KRPC: "d1:ad2:id20:" (query args), "d1:rd2:id20:" (response), or any dict with "1:y1:q|r|e".
+  if (startsWithAscii(b, 'd1:ad2:id20:') || startsWithAscii(b, 'd1:rd2:id20:')) {
+    return bt({ message: 'dht' }, 3);
+  }
+  if (startsWithAscii(b, 'd1:') || startsWithAscii(b, 'd2:')) {
+    const y = indexOfAscii(b, '1:y1:', 0, 512);
+    const kind = u8(b, y + 5);
+    if (y >= 0 && (kind === 0x71 || kind === 0x72 || kind === 0x65))
+      return bt({ message: 'dht' }, 3);
+  }
+  // uTP SYN: 0x41 (ST_SYN << 4 | version 1), extension 0–2, timestamp_difference 0, exactly 20
+  // bytes unless an extension follows.
+  if (
+    u8(b, 0) === 0x41 &&
+    u8(b, 1) <= 2 &&
+    u32(b, 8) === 0 &&
+    (b.length === 20 || (u8(b, 1) > 0 && b.length > 20))
+  ) {
+    return bt({ message: 'utp_syn' }, 2);
+  }
+  return null;
+}
