@@ -4,6 +4,8 @@ export type ScoringErrorCode =
   | 'SCORING_CONFIG_INVALID'
   /** The state store could not be reached or did not answer in time: retry the batch. */
   | 'SCORING_STORE_UNAVAILABLE'
+  /** The store answered with an error that retrying will not fix (a script bug, wrong type). */
+  | 'SCORING_STORE_FAILED'
   /** Another writer applied part of this batch's offsets first (a rebalance zombie): re-read. */
   | 'SCORING_STORE_CONFLICT'
   /** The exception source could not be read; the previous exceptions stay in force. */

@@ -1,0 +1,278 @@
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type {
+  AggregateState,
+  ApplyRequest,
+  ApplyResult,
+  BucketCounters,
+  HostState,
+  PortState,
+  ReadRequest,
+  ReadResult,
+  ScorerStore,
+} from '@opaqueflow/scoring';
+import { toScoringError } from './errors.js';
+import { keySpace, type KeySpace } from './keys.js';
+import { APPLY_AGGREGATE, APPLY_HOST, APPLY_PORT } from './scripts.js';
+
+export interface RedisScorerStoreOptions {
+  readonly client: Redis;
+  /** Prefix of every key (default "of:"); tests use their own. */
+  readonly keyPrefix?: string;
+}
+
+/** One script invocation: which script, its keys (one slot) and arguments. */
+export interface ScriptCall {
+  readonly script: 'port' | 'aggregate' | 'host';
+  readonly keys: readonly string[];
+  readonly args: readonly string[];
+}
+
+const SOURCES = { port: APPLY_PORT, aggregate: APPLY_AGGREGATE, host: APPLY_HOST } as const;
+const SHAS = Object.fromEntries(
+  Object.entries(SOURCES).map(([k, v]) => [k, createHash('sha1').update(v).digest('hex')]),
+) as Record<keyof typeof SOURCES, string>;
+
+function parseBucket(value: string): BucketCounters | null {
+  const p = value.split(',');
+  if (p.length !== 8) return null;
+  return {
+    flows: Number(p[0]),
+    opaque: Number(p[1]),
+    bytes: Number(p[2]),
+    entropySum: Number(p[3]),
+    entropySumSq: Number(p[4]),
+    entropyCount: Number(p[5]),
+    srcBits: p[6]!,
+    dstBits: p[7]!,
+  };
+}
+
+function watermarksOf(hash: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(hash)) if (k.startsWith('w:')) out[k.slice(2)] = v;
+  return out;
+}
+
+function numberOrNull(v: string | null | undefined): number | null {
+  if (v === null || v === undefined) return null;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : null;
+}
+
+/**
+ * The scorer's state in Redis. read() is one pipeline of HGETALL/HMGET; apply() is one
+ * pipeline of EVALSHA calls, one per key group, each checking and moving its watermark
+ * atomically. A script the server forgot (restart, SCRIPT FLUSH) is loaded and the
+ * NOSCRIPT calls alone are re-sent — they never ran, so that is safe.
+ */
+export class RedisScorerStore implements ScorerStore {
+  readonly keys: KeySpace;
+  private readonly client: Redis;
+  /** Network round trips made (pipelines and single commands). */
+  roundTrips = 0;
+
+  constructor(options: RedisScorerStoreOptions) {
+    this.client = options.client;
+    this.keys = keySpace(options.keyPrefix);
+  }
+
+  async read(request: ReadRequest): Promise<ReadResult> {
+    const pipe = this.client.pipeline();
+    for (const { key, pids } of request.ports) {
+      pipe.hmget(this.keys.portMeta(key), 'fs', 'mx', ...pids.map((p) => `w:${p}`));
+      for (let t = 0; t < request.tierCount; t++) pipe.hgetall(this.keys.portTier(key, t));
+    }
+    for (const { id } of request.aggregates) pipe.hgetall(this.keys.aggregate(id));
+    for (const { addr } of request.hosts) pipe.hgetall(this.keys.host(addr));
+    if (pipe.length === 0) return { ports: new Map(), aggregates: new Map(), hosts: new Map() };
+    const replies = await this.exec(pipe, 'read');
+    let i = 0;
+    const next = (): unknown => replies[i++];
+    const ports = new Map<string, PortState>();
+    for (const { key, pids } of request.ports) {
+      const meta = next() as (string | null)[];
+      const watermarks: Record<string, string> = {};
+      pids.forEach((pid, j) => {
+        const wm = meta[2 + j];
+        if (typeof wm === 'string') watermarks[pid] = wm;
+      });
+      const tiers: Map<number, BucketCounters>[] = [];
+      for (let t = 0; t < request.tierCount; t++) {
+        const hash = next() as Record<string, string>;
+        const buckets = new Map<number, BucketCounters>();
+        for (const [field, value] of Object.entries(hash)) {
+          if (!/^\d+$/.test(field)) continue;
+          const b = parseBucket(value);
+          if (b !== null) buckets.set(Number(field), b);
+        }
+        tiers.push(buckets);
+      }
+      ports.set(key, {
+        firstSeenMs: numberOrNull(meta[0]),
+        maxEventMs: numberOrNull(meta[1]),
+        tiers,
+        watermarks,
+      });
+    }
+    const aggregates = new Map<string, AggregateState | null>();
+    for (const { id } of request.aggregates) {
+      const h = next() as Record<string, string>;
+      aggregates.set(
+        id,
+        h.n === undefined
+          ? null
+          : {
+              firstSeenMs: Number(h.f),
+              lastSeenMs: Number(h.l),
+              flowCount: Number(h.n),
+              bytes: Number(h.b ?? 0),
+              sampleFlowIds: h.s === undefined || h.s === '' ? [] : h.s.split(','),
+              watermarks: watermarksOf(h),
+            },
+      );
+    }
+    const hosts = new Map<string, HostState | null>();
+    for (const { addr } of request.hosts) {
+      const h = next() as Record<string, string>;
+      hosts.set(
+        addr,
+        h.e === undefined
+          ? null
+          : { evidence: Number(h.e), refMs: Number(h.r), watermarks: watermarksOf(h) },
+      );
+    }
+    return { ports, aggregates, hosts };
+  }
+
+  /** The script calls an apply would make: exposed so tests can check each is single-slot. */
+  scriptCalls(request: ApplyRequest): ScriptCall[] {
+    const calls: ScriptCall[] = [];
+    for (const d of request.ports) {
+      const args = [
+        d.pid,
+        d.minOffset,
+        d.maxOffset,
+        String(Math.ceil(d.ttlMs)),
+        String(d.eventMinMs),
+        String(d.eventMaxMs),
+        String(d.tiers.length),
+      ];
+      for (const t of d.tiers) {
+        args.push(String(t.cutoffIndex), String(t.buckets.length));
+        for (const [idx, c] of t.buckets)
+          args.push(
+            String(idx),
+            String(c.flows),
+            String(c.opaque),
+            String(c.bytes),
+            String(c.entropySum),
+            String(c.entropySumSq),
+            String(c.entropyCount),
+            c.srcBits,
+            c.dstBits,
+          );
+      }
+      calls.push({
+        script: 'port',
+        keys: [this.keys.portMeta(d.key), ...d.tiers.map((_, i) => this.keys.portTier(d.key, i))],
+        args,
+      });
+    }
+    for (const d of request.aggregates)
+      calls.push({
+        script: 'aggregate',
+        keys: [this.keys.aggregate(d.id)],
+        args: [
+          d.pid,
+          d.minOffset,
+          d.maxOffset,
+          String(Math.ceil(d.ttlMs)),
+          String(d.firstSeenMs),
+          String(d.lastSeenMs),
+          String(d.flowCount),
+          String(d.bytes),
+          String(d.maxSampleFlowIds),
+          d.sampleFlowIds.join(','),
+        ],
+      });
+    for (const d of request.hosts)
+      calls.push({
+        script: 'host',
+        keys: [this.keys.host(d.addr)],
+        args: [
+          d.pid,
+          d.minOffset,
+          d.maxOffset,
+          String(Math.ceil(d.ttlMs)),
+          String(d.evidence),
+          String(d.refMs),
+          String(d.halfLifeMs),
+        ],
+      });
+    return calls;
+  }
+
+  async apply(request: ApplyRequest): Promise<ApplyResult> {
+    const calls = this.scriptCalls(request);
+    const tally = { applied: 0, replayed: 0, conflicts: 0 };
+    if (calls.length === 0) return tally;
+    let pending = calls;
+    for (let attempt = 0; attempt < 2 && pending.length > 0; attempt++) {
+      const pipe = this.client.pipeline();
+      for (const c of pending) pipe.evalsha(SHAS[c.script], c.keys.length, ...c.keys, ...c.args);
+      const replies = await this.execRaw(pipe, 'apply');
+      const missing: ScriptCall[] = [];
+      replies.forEach(([err, value], j) => {
+        if (err !== null) {
+          if (/NOSCRIPT/.test(err.message)) missing.push(pending[j]!);
+          else throw toScoringError(err, 'apply');
+          return;
+        }
+        if (value === 0) tally.applied += 1;
+        else if (value === 1) tally.replayed += 1;
+        else tally.conflicts += 1;
+      });
+      if (missing.length > 0) await this.loadScripts(new Set(missing.map((m) => m.script)));
+      pending = missing;
+    }
+    if (pending.length > 0) throw toScoringError(new Error('scripts not loadable'), 'apply');
+    return tally;
+  }
+
+  /** Load the scripts ahead of the first batch (optional: apply loads them on NOSCRIPT). */
+  async loadScripts(
+    which: Iterable<keyof typeof SOURCES> = ['port', 'aggregate', 'host'],
+  ): Promise<void> {
+    const pipe = this.client.pipeline();
+    for (const s of which) pipe.script('LOAD', SOURCES[s]);
+    await this.exec(pipe, 'script load');
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  private async execRaw(
+    pipe: ReturnType<Redis['pipeline']>,
+    what: string,
+  ): Promise<[Error | null, unknown][]> {
+    this.roundTrips += 1;
+    let replies: [Error | null, unknown][] | null;
+    try {
+      replies = await pipe.exec();
+    } catch (err) {
+      throw toScoringError(err, what);
+    }
+    if (replies === null) throw toScoringError(new Error('pipeline discarded'), what);
+    return replies;
+  }
+
+  private async exec(pipe: ReturnType<Redis['pipeline']>, what: string): Promise<unknown[]> {
+    const replies = await this.execRaw(pipe, what);
+    return replies.map(([err, value]) => {
+      if (err !== null) throw toScoringError(err, what);
+      return value;
+    });
+  }
+}

@@ -1,0 +1,190 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { Redis } from 'ioredis';
+import { compileScorerConfig, Scorer } from '@opaqueflow/scoring';
+import { itemsOf, makeFeatures, runStoreSuite } from '@opaqueflow/scoring/testing';
+import { RedisExceptionStore, RedisScorerStore } from '@opaqueflow/scoring-redis';
+import { client, deletePrefix, dumpPrefix, keysWithPrefix, uniquePrefix } from './helpers/redis.js';
+
+const connections: Redis[] = [];
+const prefixes: string[] = [];
+let admin: Redis;
+
+before(async () => {
+  admin = await client('scoring-redis-test-admin');
+});
+
+after(async () => {
+  for (const p of prefixes) await deletePrefix(admin, p);
+  for (const c of connections) c.disconnect();
+  admin.disconnect();
+});
+
+async function conn(name: string): Promise<Redis> {
+  const c = await client(name);
+  connections.push(c);
+  return c;
+}
+
+runStoreSuite('Redis', async () => {
+  const keyPrefix = uniquePrefix();
+  prefixes.push(keyPrefix);
+  const store = new RedisScorerStore({ client: await conn('suite'), keyPrefix });
+  const exceptionsClient = await conn('suite-exceptions');
+  const admin = new RedisExceptionStore({ client: exceptionsClient, keyPrefix });
+  return {
+    store,
+    openStore: async () => new RedisScorerStore({ client: await conn('suite-replica'), keyPrefix }),
+    exceptionAdmin: { put: (e) => admin.put(e), remove: (id) => admin.remove(id) },
+    openExceptionSource: async () =>
+      new RedisExceptionStore({ client: await conn('suite-source'), keyPrefix }),
+    close: () => store.close(),
+  };
+});
+
+const T0 = Date.UTC(2026, 10, 27, 12, 0, 0);
+
+function mixedBatch() {
+  const flows = Array.from({ length: 60 }, (_, i) =>
+    makeFeatures({
+      kind: i % 3 === 0 ? 'tls' : 'opaque',
+      src: `10.1.0.${i % 9}`,
+      dst: `198.51.100.${i % 4}`,
+      dstPort: i % 3 === 0 ? 443 : 7000 + (i % 5),
+      startMs: T0 + i * 45_000,
+      srcPort: 30_000 + i,
+    }),
+  );
+  return [...itemsOf(flows.slice(0, 30), 0, 1000), ...itemsOf(flows.slice(30), 1, 500)];
+}
+
+test('a batch replayed twice leaves Redis byte-for-byte as after one apply', async () => {
+  const keyPrefix = uniquePrefix();
+  prefixes.push(keyPrefix);
+  const store = new RedisScorerStore({ client: await conn('replay'), keyPrefix });
+  const config = compileScorerConfig();
+  const batch = mixedBatch();
+  await new Scorer({ config, store }).processBatch(batch);
+  const once = await dumpPrefix(admin, keyPrefix);
+  assert.ok(once.size > 10, `${once.size} keys written`);
+  // A restarted replica (no memory of the batch) replays it, twice.
+  for (let i = 0; i < 2; i++) {
+    const replay = await new Scorer({ config, store }).processBatch(batch);
+    assert.equal(replay.stats.appliedUpdates, 0);
+    assert.ok(replay.detections.length > 0, 'detections are re-emitted for the uncommitted batch');
+  }
+  assert.deepEqual(await dumpPrefix(admin, keyPrefix), once);
+});
+
+test('the Lua watermark check alone rejects replayed and overlapping deltas', async () => {
+  const keyPrefix = uniquePrefix();
+  prefixes.push(keyPrefix);
+  const store = new RedisScorerStore({ client: await conn('raw-replay'), keyPrefix });
+  const counters = {
+    flows: 3,
+    opaque: 1,
+    bytes: 999,
+    entropySum: 7.5,
+    entropySumSq: 56.25,
+    entropyCount: 1,
+    srcBits: '00000001000000000000000000000000',
+    dstBits: '00000000000000000000000000000010',
+  };
+  const delta = (min: string, max: string) => ({
+    ports: [
+      {
+        key: '7000/tcp',
+        pid: 't:0',
+        minOffset: min.padStart(20, '0'),
+        maxOffset: max.padStart(20, '0'),
+        ttlMs: 60_000,
+        eventMinMs: T0,
+        eventMaxMs: T0 + 1000,
+        tiers: [{ cutoffIndex: 0, buckets: [[Math.floor(T0 / 60_000), counters] as const] }],
+      },
+    ],
+    aggregates: [],
+    hosts: [],
+  });
+  assert.deepEqual(await store.apply(delta('10', '19')), { applied: 1, replayed: 0, conflicts: 0 });
+  const once = await dumpPrefix(admin, keyPrefix);
+  assert.deepEqual(await store.apply(delta('10', '19')), { applied: 0, replayed: 1, conflicts: 0 });
+  assert.deepEqual(await store.apply(delta('15', '25')), { applied: 0, replayed: 0, conflicts: 1 });
+  assert.deepEqual(await dumpPrefix(admin, keyPrefix), once);
+  assert.deepEqual(await store.apply(delta('20', '29')), { applied: 1, replayed: 0, conflicts: 0 });
+  const state = await store.read({
+    ports: [{ key: '7000/tcp', pids: ['t:0'] }],
+    aggregates: [],
+    hosts: [],
+    tierCount: 1,
+  });
+  const bucket = state.ports.get('7000/tcp')?.tiers[0]?.get(Math.floor(T0 / 60_000));
+  assert.equal(bucket?.flows, 6);
+  assert.equal(bucket?.entropySum, 15);
+  assert.equal(state.ports.get('7000/tcp')?.watermarks['t:0'], '29'.padStart(20, '0'));
+});
+
+test('every key carries a TTL and one port keeps one hash tag', async () => {
+  const keyPrefix = uniquePrefix();
+  prefixes.push(keyPrefix);
+  const c = await conn('ttl');
+  const store = new RedisScorerStore({ client: c, keyPrefix });
+  await new Scorer({ config: compileScorerConfig(), store }).processBatch(mixedBatch());
+  const keys = await keysWithPrefix(admin, keyPrefix);
+  for (const key of keys) {
+    const ttl = await admin.pttl(key);
+    assert.ok(ttl > 0, `${key} has a TTL (${ttl})`);
+  }
+  assert.ok(keys.includes(`${keyPrefix}{p:443/tcp}:meta`));
+  assert.ok(keys.includes(`${keyPrefix}{p:443/tcp}:t0`));
+  assert.ok(keys.includes(`${keyPrefix}{p:443/tcp}:t1`));
+  // Baselines live a week plus slack; aggregates an hour plus slack.
+  const weekish = await admin.pttl(`${keyPrefix}{p:443/tcp}:t1`);
+  assert.ok(weekish > 7 * 24 * 3_600_000 && weekish <= 7 * 24 * 3_600_000 + 2 * 3_600_000);
+});
+
+test('one round trip to read and one to apply per batch', async () => {
+  const keyPrefix = uniquePrefix();
+  prefixes.push(keyPrefix);
+  const store = new RedisScorerStore({ client: await conn('trips'), keyPrefix });
+  await store.loadScripts();
+  const before = store.roundTrips;
+  await new Scorer({ config: compileScorerConfig(), store }).processBatch(mixedBatch());
+  assert.equal(store.roundTrips - before, 2);
+});
+
+test('exception changes reach a subscribed replica through pub/sub', async () => {
+  const keyPrefix = uniquePrefix();
+  prefixes.push(keyPrefix);
+  const writer = new RedisExceptionStore({ client: await conn('exc-writer'), keyPrefix });
+  const reader = new RedisExceptionStore({
+    client: await conn('exc-reader'),
+    subscriber: await conn('exc-sub'),
+    keyPrefix,
+  });
+  let notified = 0;
+  const stop = reader.onChange(() => (notified += 1));
+  await reader.ready();
+  assert.equal(await reader.version(), '0');
+  await writer.put({
+    id: 'x1',
+    ports: [51820],
+    transport: 'udp',
+    reason: 'corporate WireGuard',
+    author: 'netops',
+    createdAtMs: T0,
+    expiresAtMs: null,
+  });
+  const deadline = Date.now() + 5_000;
+  while (notified === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(notified, 1);
+  assert.equal(await reader.version(), '1');
+  assert.deepEqual(
+    (await reader.list()).map((e) => e.id),
+    ['x1'],
+  );
+  assert.equal(await writer.remove('x1'), true);
+  assert.equal((await reader.list()).length, 0);
+  assert.equal(await reader.version(), '2');
+  stop();
+});
