@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -113,6 +113,11 @@ function jvmArgs(heap: string, workDir: string): string[] {
   ];
 }
 
+/** The version AppInfoParser logs at start ("Kafka version: 4.4.0"). */
+export function parseKafkaVersion(log: string): string | undefined {
+  return /Kafka version: (\S+)/.exec(log)?.[1];
+}
+
 async function brokerAnswers(address: string): Promise<boolean> {
   const admin = new Kafka({
     clientId: 'opaqueflow-infra-probe',
@@ -176,7 +181,7 @@ export async function startKafka(options: KafkaOptions = {}): Promise<KafkaHandl
     `kafka ${version}`,
     javaBinary(),
     [...jvmArgs(heap, workDir), '-cp', classpath, 'kafka.Kafka', config],
-    { cwd: workDir, logFile },
+    { cwd: workDir, logFile, workDir },
   );
   const address = `127.0.0.1:${brokerPort}`;
   let stopped: Promise<void> | undefined;
@@ -191,15 +196,17 @@ export async function startKafka(options: KafkaOptions = {}): Promise<KafkaHandl
     await stop();
     throw error;
   }
+  const startupMs = Date.now() - started;
   return {
     name: 'kafka',
     address,
     brokers: [address],
-    version,
+    // What the broker says it is, in case the jars Maven resolved are not what was asked for.
+    version: parseKafkaVersion(await readFile(logFile, 'utf8')) ?? version,
     port: brokerPort,
     external: false,
     prepareMs,
-    startupMs: Date.now() - started,
+    startupMs,
     cacheHit: hit,
     logFile,
     stop,

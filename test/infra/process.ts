@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readLogTail } from './log-tail.js';
+import { recordServer } from './reaper.js';
 
 export class ServerStartError extends Error {
   override name = 'ServerStartError';
@@ -25,7 +26,13 @@ export function spawnServer(
   name: string,
   command: string,
   args: readonly string[],
-  options: { cwd: string; logFile: string; env?: NodeJS.ProcessEnv },
+  options: {
+    cwd: string;
+    logFile: string;
+    env?: NodeJS.ProcessEnv;
+    /** Records the process so a later run can stop it if we die first (see reaper.ts). */
+    workDir?: string;
+  },
 ): SpawnedServer {
   const fd = openSync(options.logFile, 'a');
   let child: ChildProcess;
@@ -40,9 +47,14 @@ export function spawnServer(
     closeSync(fd);
   }
   let gone = false;
+  const unrecord =
+    options.workDir !== undefined && child.pid !== undefined
+      ? recordServer({ ownerPid: process.pid, pid: child.pid, name, workDir: options.workDir })
+      : undefined;
   const exited = new Promise<number | string>((resolve) => {
     child.once('exit', (code, signal) => {
       gone = true;
+      unrecord?.();
       resolve(code ?? signal ?? 'unknown');
     });
     child.once('error', (error) => {

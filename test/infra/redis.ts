@@ -96,7 +96,7 @@ export async function startRedis(options: StartOptions = {}): Promise<RedisHandl
         '--logfile',
         '',
       ],
-      { cwd: workDir, logFile },
+      { cwd: workDir, logFile, workDir },
     );
     proc = next;
     await awaitReady(next, () => redisPing(port), timeoutMs, 50);

@@ -116,7 +116,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
       '-jar',
       join(home, jar),
     ],
-    { cwd: workDir, logFile },
+    { cwd: workDir, logFile, workDir },
   );
   const origin = `http://127.0.0.1:${port}`;
   const address = `${origin}${CCOMPAT_PATH}`;

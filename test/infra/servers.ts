@@ -2,6 +2,7 @@ import { SERVER_ENV, parseOverrides, type ServerName, type ServerOverrides } fro
 import { startKafka } from './kafka.js';
 import { startRedis } from './redis.js';
 import { startRegistry } from './registry.js';
+import { reapOrphans } from './reaper.js';
 import type { ServerHandle } from './types.js';
 
 /** A handle for a server given through the environment: nothing to start or stop. */
@@ -24,6 +25,8 @@ export interface RunningServers {
   readonly handles: readonly ServerHandle[];
   /** KAFKA_BROKERS / SCHEMA_REGISTRY_URL / REDIS_URL for the servers in use. */
   readonly env: Record<string, string>;
+  /** Leftovers of earlier runs that died without stopping their servers, now stopped. */
+  readonly reaped: readonly string[];
   /** Stops everything this call started, in reverse order; never throws. */
   stopAll(): Promise<void>;
 }
@@ -45,6 +48,7 @@ export async function startServers(
   starterFor: (name: ServerName) => () => Promise<ServerHandle> = (name) => starters[name],
 ): Promise<RunningServers> {
   const overrides: ServerOverrides = parseOverrides(env);
+  const reaped = await reapOrphans();
   const results = await Promise.allSettled(
     only.map((name) => {
       const given = overrides[name];
@@ -69,7 +73,7 @@ export async function startServers(
   }
   const vars: Record<string, string> = {};
   for (const handle of handles) vars[SERVER_ENV[handle.name]] = handle.address;
-  return { handles, env: vars, stopAll };
+  return { handles, env: vars, reaped, stopAll };
 }
 
 function seconds(ms: number): string {

@@ -45,6 +45,8 @@ async function main(): Promise<number> {
       console.error(`[servers] could not start: ${(error as Error).message}`);
       return 1;
     }
+    for (const leftover of servers.reaped)
+      log(`stopped a leftover of a run that died: ${leftover}`);
     for (const handle of servers.handles) log(describeServer(handle));
     log(`all up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     if (signalled) return 128 + (constants.signals[signalled] ?? 0);
