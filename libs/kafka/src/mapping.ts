@@ -1,6 +1,10 @@
 import type {
   Detection,
+  DirectionRandomness,
   ExporterEvidence,
+  PortBaselineSnapshot,
+  PortClass,
+  ScoreReason,
   FlowFeatures,
   FlowRecord,
   FlowSummary,
@@ -72,7 +76,9 @@ function guard<T>(what: string, map: () => T): Result<T> {
   }
 }
 
-function evidenceToAvro(e: ExporterEvidence | null): AvroExporterEvidence | null {
+function evidenceToAvro(
+  e: ExporterEvidence | AvroExporterEvidence | null,
+): AvroExporterEvidence | null {
   return e === null
     ? null
     : {
@@ -85,10 +91,30 @@ function evidenceToAvro(e: ExporterEvidence | null): AvroExporterEvidence | null
 }
 
 function evidenceFromAvro(e: AvroExporterEvidence | null): ExporterEvidence | null {
-  return e === null ? null : { ...e };
+  return e === null ? null : evidenceToAvro(e);
 }
 
-function summaryToAvro(f: FlowSummary): AvroFlowSummary {
+// Readers copy field by field rather than spreading: a field a newer schema added (and this
+// reader's flow-model does not know yet) must not leak into the typed value.
+function randomnessOf(r: DirectionRandomness | null): DirectionRandomness | null {
+  return r === null
+    ? null
+    : {
+        length: r.length,
+        entropy: r.entropy,
+        expectedRandomEntropy: r.expectedRandomEntropy,
+        entropyZScore: r.entropyZScore,
+        chiSquare: r.chiSquare,
+        chiSquarePValue: r.chiSquarePValue,
+        meanPopcount: r.meanPopcount,
+        printableFraction: r.printableFraction,
+        longestPrintableRun: r.longestPrintableRun,
+        firstSixPrintable: r.firstSixPrintable,
+        looksRandom: r.looksRandom,
+      };
+}
+
+function summaryToAvro(f: FlowSummary | AvroFlowSummary): AvroFlowSummary {
   return {
     flowId: f.flowId,
     source: f.source,
@@ -116,7 +142,7 @@ function summaryToAvro(f: FlowSummary): AvroFlowSummary {
 
 function summaryFromAvro(a: AvroFlowSummary, prefix: string): FlowSummary {
   return {
-    ...a,
+    ...summaryToAvro(a),
     source: member(FLOW_SOURCES, a.source, `${prefix}source`),
     ipVersion: ipVersion(a.ipVersion, `${prefix}ipVersion`),
     transport: member(TRANSPORTS, a.transport, `${prefix}transport`),
@@ -143,16 +169,32 @@ export function flowRecordFromAvro(a: AvroFlowRecord): Result<FlowRecord> {
     ...summaryFromAvro(a, ''),
     initiatorPayload: toBytes(a.initiatorPayload),
     responderPayload: toBytes(a.responderPayload),
-    packets: a.packets.map((p) => ({ ...p })),
+    packets: a.packets.map((p) => ({
+      size: p.size,
+      payloadSize: p.payloadSize,
+      direction: p.direction,
+      gapMs: p.gapMs,
+    })),
     exporterEvidence: evidenceFromAvro(a.exporterEvidence),
   }));
+}
+
+function portClassOf(p: PortClass | AvroFlowFeatures['port']): AvroFlowFeatures['port'] {
+  return {
+    port: p.port,
+    transport: p.transport,
+    ianaService: p.ianaService,
+    encryptedExpected: p.encryptedExpected,
+    expectedProtocols: [...p.expectedProtocols],
+    standardForSeen: p.standardForSeen,
+  };
 }
 
 export function flowFeaturesToAvro(f: FlowFeatures): AvroFlowFeatures {
   return {
     flow: summaryToAvro(f.flow),
-    initiator: f.initiator === null ? null : { ...f.initiator },
-    responder: f.responder === null ? null : { ...f.responder },
+    initiator: randomnessOf(f.initiator),
+    responder: randomnessOf(f.responder),
     exporterEvidence: evidenceToAvro(f.exporterEvidence),
     handshake: {
       protocol: f.handshake.protocol,
@@ -165,7 +207,7 @@ export function flowFeaturesToAvro(f: FlowFeatures): AvroFlowFeatures {
       details: { ...f.handshake.details },
     },
     content: f.content,
-    port: { ...f.port, expectedProtocols: [...f.port.expectedProtocols] },
+    port: portClassOf(f.port),
     verdict: f.verdict,
     evidence: [...f.evidence],
   };
@@ -174,13 +216,17 @@ export function flowFeaturesToAvro(f: FlowFeatures): AvroFlowFeatures {
 export function flowFeaturesFromAvro(a: AvroFlowFeatures): Result<FlowFeatures> {
   return guard('FlowFeatures', () => ({
     flow: summaryFromAvro(a.flow, 'flow.'),
-    initiator: a.initiator === null ? null : { ...a.initiator },
-    responder: a.responder === null ? null : { ...a.responder },
+    initiator: randomnessOf(a.initiator),
+    responder: randomnessOf(a.responder),
     exporterEvidence: evidenceFromAvro(a.exporterEvidence),
     handshake: {
-      ...a.handshake,
       protocol: member(HANDSHAKE_PROTOCOLS, a.handshake.protocol, 'handshake.protocol'),
+      seenIn: a.handshake.seenIn,
+      keyExchange: a.handshake.keyExchange,
+      version: a.handshake.version,
+      sni: a.handshake.sni,
       alpn: [...a.handshake.alpn],
+      ja4: a.handshake.ja4,
       details: { ...a.handshake.details },
     },
     // Magic a newer writer recognises is still compressed/media content to an older reader.
@@ -191,13 +237,32 @@ export function flowFeaturesFromAvro(a: AvroFlowFeatures): Result<FlowFeatures> 
           ? member(CONTENT_MAGICS, a.content, 'content')
           : 'other',
     port: {
-      ...a.port,
+      ...portClassOf(a.port),
       transport: member(TRANSPORTS, a.port.transport, 'port.transport'),
-      expectedProtocols: [...a.port.expectedProtocols],
     },
     verdict: member(VERDICTS, a.verdict, 'verdict'),
     evidence: [...a.evidence],
   }));
+}
+
+function reasonOf(r: ScoreReason): AvroDetection['reasons'][number] {
+  return { code: r.code, points: r.points, value: r.value, detail: r.detail };
+}
+
+function baselineOf(
+  b: PortBaselineSnapshot | AvroDetection['baseline'],
+): AvroDetection['baseline'] {
+  return {
+    port: b.port,
+    transport: b.transport,
+    flows: b.flows,
+    opaqueFlows: b.opaqueFlows,
+    distinctSources: b.distinctSources,
+    distinctDestinations: b.distinctDestinations,
+    meanEntropy: b.meanEntropy,
+    learning: b.learning,
+    windowMs: b.windowMs,
+  };
 }
 
 export function detectionToAvro(d: Detection): AvroDetection {
@@ -215,13 +280,8 @@ export function detectionToAvro(d: Detection): AvroDetection {
     dstAddr: d.dstAddr,
     dstPort: d.dstPort,
     transport: d.transport,
-    reasons: d.reasons.map((r) => ({
-      code: r.code,
-      points: r.points,
-      value: r.value,
-      detail: r.detail,
-    })),
-    baseline: { ...d.baseline },
+    reasons: d.reasons.map(reasonOf),
+    baseline: baselineOf(d.baseline),
     hostScore: d.hostScore,
     attack: { analytic: d.attack.analytic, techniques: [...d.attack.techniques] },
     exceptionId: d.exceptionId,
@@ -236,18 +296,30 @@ export function detectionFromAvro(a: AvroDetection): Result<Detection> {
     if (a.attack.analytic !== 'AN0404')
       throw new Invalid('attack.analytic', `unknown analytic "${a.attack.analytic.slice(0, 40)}"`);
     return {
-      ...a,
+      id: a.id,
+      firstSeenMs: a.firstSeenMs,
+      lastSeenMs: a.lastSeenMs,
+      windowStartMs: a.windowStartMs,
+      flowCount: a.flowCount,
+      bytes: a.bytes,
+      score: a.score,
       severity: member(SEVERITIES, a.severity, 'severity'),
       verdict: member(VERDICTS, a.verdict, 'verdict'),
+      srcAddr: a.srcAddr,
+      dstAddr: a.dstAddr,
+      dstPort: a.dstPort,
       transport: member(TRANSPORTS, a.transport, 'transport'),
-      reasons: a.reasons.map((r) => ({ ...r })),
+      reasons: a.reasons.map(reasonOf),
       baseline: {
-        ...a.baseline,
+        ...baselineOf(a.baseline),
         transport: member(TRANSPORTS, a.baseline.transport, 'baseline.transport'),
       },
+      hostScore: a.hostScore,
       attack: { analytic: 'AN0404' as const, techniques: [...a.attack.techniques] },
+      exceptionId: a.exceptionId,
       status: member(DETECTION_STATUSES, a.status, 'status'),
       sampleFlowIds: [...a.sampleFlowIds],
+      updatedMs: a.updatedMs,
     };
   });
 }

@@ -8,6 +8,11 @@ import {
   FLOW_FEATURES,
   FLOW_RECORD,
   KafkaError,
+  detectionFromAvro,
+  detectionToAvro,
+  flowFeaturesFromAvro,
+  flowFeaturesToAvro,
+  flowRecordFromAvro,
   flowRecordToAvro,
 } from '../src/index.js';
 import {
@@ -117,4 +122,32 @@ test('arbitrary bytes never throw out of decode', () => {
     }),
     { numRuns: 300 },
   );
+});
+
+test('fields a newer schema added do not leak into the flow-model values', () => {
+  const extra = { tenant: 'x' };
+  const d = detectionFromAvro({
+    ...detectionToAvro(detection),
+    ...extra,
+    baseline: { ...detectionToAvro(detection).baseline, ...extra },
+  });
+  assert.deepEqual(d, { ok: true, value: detection });
+  const f = flowFeaturesToAvro(flowFeaturesTls);
+  const back = flowFeaturesFromAvro({
+    ...f,
+    ...extra,
+    flow: { ...f.flow, ...extra },
+    handshake: { ...f.handshake, ...extra },
+    port: { ...f.port, ...extra },
+    initiator: f.initiator && { ...f.initiator, ...extra },
+  });
+  assert.deepEqual(back, { ok: true, value: flowFeaturesTls });
+  const r = flowRecordToAvro(flowRecord);
+  const rb = flowRecordFromAvro({
+    ...r,
+    ...extra,
+    packets: r.packets.map((p) => ({ ...p, ...extra })),
+    exporterEvidence: r.exporterEvidence && { ...r.exporterEvidence, ...extra },
+  });
+  assert.deepEqual(rb, { ok: true, value: flowRecord });
 });
