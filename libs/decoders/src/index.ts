@@ -20,3 +20,26 @@ export {
   CaptureFlowDecoder,
   flowsFromCapture,
 } from './assembly/capture-flows.js';
+
+// Flow exports (NetFlow v5/v9, IPFIX, sFlow): re-exported from their own module's index.
+export type {
+  ExportProtocol,
+  RejectReason,
+  TemplateField,
+  StoredTemplate,
+  TemplateStore,
+  FlowExportDecoderOptions,
+  MissingTemplate,
+  DecodeResult,
+  FlowExportStats,
+  TemplateSummary,
+  IpfixFileResult,
+} from './flow-export/index.js';
+export {
+  REJECT_REASONS,
+  FlowExportDecoder,
+  detectProtocol,
+  MemoryTemplateStore,
+  flowsFromIpfixFile,
+  yafEntropyBits,
+} from './flow-export/index.js';
