@@ -23,6 +23,8 @@ export interface KafkaHandle extends ServerHandle {
 export interface KafkaOptions extends StartOptions {
   version?: string;
   heap?: string;
+  /** Extra JVM flags, after ours (HotSpot lets the last one win), e.g. ['-XX:+UseG1GC']. */
+  jvmOptions?: string[];
 }
 
 /** Resolves kafka_2.13 and its runtime jars into the cache through Maven. */
@@ -104,8 +106,10 @@ function jvmArgs(heap: string, workDir: string): string[] {
   return [
     `-Xmx${heap}`,
     '-Xms128m',
-    '-XX:+UseG1GC',
-    '-XX:MaxGCPauseMillis=20',
+    // Start-up speed over peak throughput: on a loaded 2-core machine C1-only and the
+    // serial collector bring the broker up in about half the time of the defaults.
+    '-XX:+UseSerialGC',
+    '-XX:TieredStopAtLevel=1',
     '-XX:+ExitOnOutOfMemoryError',
     '-Djava.awt.headless=true',
     `-Dlog4j2.configurationFile=${join(workDir, 'log4j2.properties')}`,
@@ -180,7 +184,14 @@ export async function startKafka(options: KafkaOptions = {}): Promise<KafkaHandl
   const proc = spawnServer(
     `kafka ${version}`,
     javaBinary(),
-    [...jvmArgs(heap, workDir), '-cp', classpath, 'kafka.Kafka', config],
+    [
+      ...jvmArgs(heap, workDir),
+      ...(options.jvmOptions ?? []),
+      '-cp',
+      classpath,
+      'kafka.Kafka',
+      config,
+    ],
     { cwd: workDir, logFile, workDir },
   );
   const address = `127.0.0.1:${brokerPort}`;

@@ -27,6 +27,8 @@ export interface RegistryHandle extends ServerHandle {
 export interface RegistryOptions extends StartOptions {
   version?: string;
   heap?: string;
+  /** Extra JVM flags and -D properties, after ours (the last one wins). */
+  jvmOptions?: string[];
 }
 
 /**
@@ -113,6 +115,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
       '-Dapicurio.storage.kind=sql',
       '-Dapicurio.storage.sql.kind=h2',
       '-Djava.io.tmpdir=' + workDir,
+      ...(options.jvmOptions ?? []),
       '-jar',
       join(home, jar),
     ],
