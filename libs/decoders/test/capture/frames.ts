@@ -138,7 +138,7 @@ export const ext = {
   }),
   routing: (): { type: number; bytes: number[] } => ({
     type: 43,
-    bytes: [2, 0, 1, 0, 0, 0, 0, ...ipv6Bytes('2001:db8::99')],
+    bytes: [2, 0, 0, 0, 0, 0, 0, ...ipv6Bytes('2001:db8::99')],
   }),
   fragment: (offset: number, more: boolean, id: number): { type: number; bytes: number[] } => ({
     type: 44,
@@ -277,7 +277,11 @@ export function pcapngFile(
     const iface = interfaces[f.interfaceId ?? 0]!;
     const res = iface.tsresol ?? 6;
     const unitsPerMs = res & 0x80 ? Math.pow(2, res & 0x7f) / 1000 : Math.pow(10, res) / 1000;
-    const ts = BigInt(Math.round(f.timestampMs * unitsPerMs));
+    // Whole milliseconds and the rest apart, so nanosecond stamps stay exact past 2^53.
+    const wholeMs = Math.floor(f.timestampMs);
+    const ts =
+      BigInt(wholeMs) * BigInt(Math.round(unitsPerMs)) +
+      BigInt(Math.round((f.timestampMs - wholeMs) * unitsPerMs));
     const high = Number(ts >> 32n);
     const low = Number(ts & 0xffffffffn);
     block(6, [
