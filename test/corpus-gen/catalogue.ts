@@ -4,9 +4,11 @@ import { compressedClasses } from './classes/compressed.js';
 import { dnsClasses } from './classes/dns.js';
 import { httpClasses } from './classes/http.js';
 import { opaqueClasses } from './classes/opaque.js';
+import { openvpnClasses } from './classes/openvpn.js';
 import { plaintextClasses } from './classes/plaintext.js';
 import { sshClasses } from './classes/ssh.js';
 import { tlsClasses } from './classes/tls.js';
+import { wireguardClasses } from './classes/wireguard.js';
 import type { FlowClass } from './classes/types.js';
 
 export const catalogue: readonly FlowClass[] = [
@@ -17,4 +19,6 @@ export const catalogue: readonly FlowClass[] = [
   ...compressedClasses,
   ...opaqueClasses,
   ...plaintextClasses,
+  ...wireguardClasses,
+  ...openvpnClasses,
 ];

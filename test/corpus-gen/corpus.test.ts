@@ -135,12 +135,15 @@ test('tshark finds no bad checksum and no TCP analysis problem', (t) => {
 
 interface Dissected {
   readonly src: string;
+  readonly dst: string;
   readonly protocols: string;
   readonly tlsTypes: string;
   readonly sni: string;
   readonly alpn: string;
   readonly sshProtocol: string;
   readonly sshCode: string;
+  readonly wgType: string;
+  readonly openvpnOpcode: string;
 }
 
 /** Per-packet dissection results, with the flows' ports decoded as `proto`. */
@@ -156,6 +159,12 @@ function dissect(file: string, decodeAs: readonly string[]): Dissected[] {
     'tls.handshake.extensions_alpn_str',
     'ssh.protocol',
     'ssh.message_code',
+    'wg.type',
+    'openvpn.opcode',
+    'ip.dst',
+    'ipv6.dst',
+    'tcp.dstport',
+    'udp.dstport',
   ];
   const out = tshark([
     '-r',
@@ -186,15 +195,24 @@ function dissect(file: string, decodeAs: readonly string[]): Dissected[] {
         alpn = '',
         sshProtocol = '',
         sshCode = '',
+        wgType = '',
+        openvpnOpcode = '',
+        dst4 = '',
+        dst6 = '',
+        tdport = '',
+        udport = '',
       ] = line.split('\t');
       return {
         src: `${ip4 || ip6}|${tport || uport}`,
+        dst: `${dst4 || dst6}|${tdport || udport}`,
         protocols,
         tlsTypes,
         sni,
         alpn,
         sshProtocol,
         sshCode,
+        wgType,
+        openvpnOpcode,
       };
     });
 }
@@ -211,8 +229,10 @@ test('tshark recognises TLS flows as TLS, with the labelled SNI and ALPN', (t) =
       ...new Set(mine.map((f) => `tcp.port==${f.dstPort},tls`)),
     ]);
     for (const f of mine) {
-      const fromClient = packets.filter((p) => p.src === `${f.srcIp}|${f.srcPort}`);
-      const fromServer = packets.filter((p) => p.src === `${f.dstIp}|${f.dstPort}`);
+      const client = `${f.srcIp}|${f.srcPort}`;
+      const server = `${f.dstIp}|${f.dstPort}`;
+      const fromClient = packets.filter((p) => p.src === client);
+      const fromServer = packets.filter((p) => p.src === server && p.dst === client);
       const hello = fromClient.find((p) => p.tlsTypes.split(',').includes('1'));
       assert.ok(hello, `${file}: ClientHello from ${f.srcIp}`);
       assert.ok(
@@ -239,8 +259,13 @@ test('tshark recognises SSH flows as SSH from both sides', (t) => {
       ...new Set(mine.map((f) => `tcp.port==${f.dstPort},ssh`)),
     ]);
     for (const f of mine) {
-      for (const side of [`${f.srcIp}|${f.srcPort}`, `${f.dstIp}|${f.dstPort}`]) {
-        const sent = packets.filter((p) => p.src === side);
+      const client = `${f.srcIp}|${f.srcPort}`;
+      const server = `${f.dstIp}|${f.dstPort}`;
+      for (const [side, peer] of [
+        [client, server],
+        [server, client],
+      ] as const) {
+        const sent = packets.filter((p) => p.src === side && p.dst === peer);
         assert.ok(
           sent.some((p) => p.sshProtocol.startsWith('SSH-2.0-')),
           `${file}: banner from ${side}`,
@@ -254,8 +279,12 @@ test('tshark recognises SSH flows as SSH from both sides', (t) => {
   }
 });
 
-/** The dissector tshark must apply to every payload packet of a plaintext class's flows. */
-const PLAINTEXT_DISSECTORS: Record<string, string> = {
+/** The dissector tshark must apply to every initiator payload packet of a class's flows. */
+const CLASS_DISSECTORS: Record<string, string> = {
+  'wireguard-51820': 'wg',
+  'wireguard-odd-port': 'wg',
+  'openvpn-udp': 'openvpn',
+  'openvpn-tcp': 'openvpn',
   'http-plain': 'http',
   'http-gzip': 'http',
   'dns-udp': 'dns',
@@ -266,10 +295,10 @@ const PLAINTEXT_DISSECTORS: Record<string, string> = {
   'redis-resp': 'resp',
 };
 
-test('tshark dissects plaintext classes with their protocol and finds nothing malformed', (t) => {
+test('tshark dissects plaintext, WireGuard and OpenVPN classes with their protocol, nothing malformed', (t) => {
   const skip = tsharkSkip();
   if (skip) return t.skip(skip);
-  for (const [cls, proto] of Object.entries(PLAINTEXT_DISSECTORS)) {
+  for (const [cls, proto] of Object.entries(CLASS_DISSECTORS)) {
     const flows = labels.flows.filter((f) => f.class === cls);
     assert.ok(flows.length > 0, cls);
     const file = join(CORPUS_DIR, flows[0]!.file);
@@ -292,5 +321,51 @@ test('tshark dissects plaintext classes with their protocol and finds nothing ma
       '_ws.malformed || _ws.expert.severity >= 0x800000',
     ]);
     assert.equal(malformed.trim(), '', cls);
+  }
+});
+
+test('tshark sees the WireGuard and OpenVPN handshakes start from the initiator', (t) => {
+  const skip = tsharkSkip();
+  if (skip) return t.skip(skip);
+  const expectations = [
+    {
+      label: 'wireguard',
+      proto: 'wg',
+      first: (p: Dissected) => p.wgType === '1',
+      reply: (p: Dissected) => p.wgType === '2',
+    },
+    {
+      label: 'openvpn',
+      proto: 'openvpn',
+      first: (p: Dissected) => p.openvpnOpcode === '0x07',
+      reply: (p: Dissected) => p.openvpnOpcode === '0x08',
+    },
+  ];
+  for (const e of expectations) {
+    const flows = labels.flows.filter((f) => f.label === e.label);
+    assert.ok(flows.length > 0, e.label);
+    for (const [file, mine] of byFile) {
+      const these = mine.filter((f) => f.label === e.label);
+      if (these.length === 0) continue;
+      const packets = dissect(join(CORPUS_DIR, file), [
+        ...new Set(these.map((f) => `${f.transport}.port==${f.dstPort},${e.proto}`)),
+      ]);
+      for (const f of these) {
+        const client = `${f.srcIp}|${f.srcPort}`;
+        const server = `${f.dstIp}|${f.dstPort}`;
+        const flow = packets.filter(
+          (p) => (p.src === client && p.dst === server) || (p.src === server && p.dst === client),
+        );
+        const firstPayload = flow.find((p) => p.protocols.includes(`:${e.proto}`));
+        assert.ok(
+          firstPayload && firstPayload.src === `${f.srcIp}|${f.srcPort}` && e.first(firstPayload),
+          `${file}: first message`,
+        );
+        assert.ok(
+          flow.some((p) => p.src === `${f.dstIp}|${f.dstPort}` && e.reply(p)),
+          `${file}: responder's handshake`,
+        );
+      }
+    }
   }
 });
