@@ -17,9 +17,13 @@ local ttl = tonumber(ARGV[4])
 local function num(x) return string.format('%.17g', x) end
 `;
 
-/** KEYS: meta, tier hashes. ARGV: pid, min, max, ttl, eventMin, eventMax, tierCount, then
- * per tier: cutoff, bucketCount, then per bucket: index, flows, opaque, bytes, entropySum,
- * entropySumSq, entropyCount, srcBits, dstBits. */
+/** Tier hash fields: <bucket index> → "flows,opaque,bytes,entropyMilliSum,entropyMilliSqSum,
+ * entropyCount" and <bucket index>b → source then destination bitmap, 64 hex characters.
+ * Both stay within Redis's 64-byte listpack value limit, so a port's hour of minute buckets
+ * is stored as a compact listpack rather than a hash table.
+ * KEYS: meta, tier hashes. ARGV: pid, min, max, ttl, eventMin, eventMax, tierCount, then
+ * per tier: cutoff, bucketCount, then per bucket: index, flows, opaque, bytes, entropyMilliSum,
+ * entropyMilliSqSum, entropyCount, srcBits, dstBits. */
 export const APPLY_PORT = `${GUARD}
 local evMin, evMax = tonumber(ARGV[5]), tonumber(ARGV[6])
 local fs = tonumber(redis.call('HGET', KEYS[1], 'fs'))
@@ -47,7 +51,7 @@ for t = 1, tonumber(ARGV[7]) do
   if (not pr) or cutoff > pr then
     local fields = redis.call('HKEYS', key)
     for _, f in ipairs(fields) do
-      local idx = tonumber(f)
+      local idx = tonumber(string.match(f, '^(%d+)b?$'))
       if idx and idx < cutoff then redis.call('HDEL', key, f) end
     end
     redis.call('HSET', key, 'pr', num(cutoff))
@@ -60,17 +64,18 @@ for t = 1, tonumber(ARGV[7]) do
         tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3]),
         tonumber(ARGV[a + 4]), tonumber(ARGV[a + 5]), tonumber(ARGV[a + 6]),
       }
-      local src, dst = ARGV[a + 7], ARGV[a + 8]
+      local bits = ARGV[a + 7] .. ARGV[a + 8]
       local cur = redis.call('HGET', key, field)
       if cur then
         local parts = {}
         for p in string.gmatch(cur, '[^,]+') do parts[#parts + 1] = p end
         for i = 1, 6 do v[i] = v[i] + tonumber(parts[i]) end
-        src = orHex(src, parts[7])
-        dst = orHex(dst, parts[8])
+        local old = redis.call('HGET', key, field .. 'b') or ''
+        bits = orHex(string.sub(bits, 1, 32), string.sub(old, 1, 32)) ..
+          orHex(string.sub(bits, 33, 64), string.sub(old, 33, 64))
       end
       redis.call('HSET', key, field, num(v[1]) .. ',' .. num(v[2]) .. ',' .. num(v[3]) .. ',' ..
-        num(v[4]) .. ',' .. num(v[5]) .. ',' .. num(v[6]) .. ',' .. src .. ',' .. dst)
+        num(v[4]) .. ',' .. num(v[5]) .. ',' .. num(v[6]), field .. 'b', bits)
     end
     a = a + 9
   end

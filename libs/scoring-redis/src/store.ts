@@ -33,18 +33,18 @@ const SHAS = Object.fromEntries(
   Object.entries(SOURCES).map(([k, v]) => [k, createHash('sha1').update(v).digest('hex')]),
 ) as Record<keyof typeof SOURCES, string>;
 
-function parseBucket(value: string): BucketCounters | null {
+function parseBucket(value: string, bits: string | undefined): BucketCounters | null {
   const p = value.split(',');
-  if (p.length !== 8) return null;
+  if (p.length !== 6 || bits === undefined || bits.length !== 64) return null;
   return {
     flows: Number(p[0]),
     opaque: Number(p[1]),
     bytes: Number(p[2]),
-    entropySum: Number(p[3]),
-    entropySumSq: Number(p[4]),
+    entropyMilliSum: Number(p[3]),
+    entropyMilliSqSum: Number(p[4]),
     entropyCount: Number(p[5]),
-    srcBits: p[6]!,
-    dstBits: p[7]!,
+    srcBits: bits.slice(0, 32),
+    dstBits: bits.slice(32),
   };
 }
 
@@ -103,7 +103,7 @@ export class RedisScorerStore implements ScorerStore {
         const buckets = new Map<number, BucketCounters>();
         for (const [field, value] of Object.entries(hash)) {
           if (!/^\d+$/.test(field)) continue;
-          const b = parseBucket(value);
+          const b = parseBucket(value, hash[`${field}b`]);
           if (b !== null) buckets.set(Number(field), b);
         }
         tiers.push(buckets);
@@ -166,8 +166,8 @@ export class RedisScorerStore implements ScorerStore {
             String(c.flows),
             String(c.opaque),
             String(c.bytes),
-            String(c.entropySum),
-            String(c.entropySumSq),
+            String(c.entropyMilliSum),
+            String(c.entropyMilliSqSum),
             String(c.entropyCount),
             c.srcBits,
             c.dstBits,

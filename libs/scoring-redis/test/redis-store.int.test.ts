@@ -84,8 +84,8 @@ test('the Lua watermark check alone rejects replayed and overlapping deltas', as
     flows: 3,
     opaque: 1,
     bytes: 999,
-    entropySum: 7.5,
-    entropySumSq: 56.25,
+    entropyMilliSum: 7500,
+    entropyMilliSqSum: 56_250_000,
     entropyCount: 1,
     srcBits: '00000001000000000000000000000000',
     dstBits: '00000000000000000000000000000010',
@@ -120,7 +120,7 @@ test('the Lua watermark check alone rejects replayed and overlapping deltas', as
   });
   const bucket = state.ports.get('7000/tcp')?.tiers[0]?.get(Math.floor(T0 / 60_000));
   assert.equal(bucket?.flows, 6);
-  assert.equal(bucket?.entropySum, 15);
+  assert.equal(bucket?.entropyMilliSum, 15_000);
   assert.equal(state.ports.get('7000/tcp')?.watermarks['t:0'], '29'.padStart(20, '0'));
 });
 

@@ -1,6 +1,6 @@
 import type { PortBaselineSnapshot, Transport } from '@opaqueflow/flow-model';
 import type { ScorerConfig, Tier } from './config.js';
-import { EMPTY_BITS, estimateDistinct, hexOf, orHex, setBit, wordsOf } from './distinct.js';
+import { EMPTY_BITS, estimateDistinct, hexOf, orHex, wordsOf } from './distinct.js';
 import type { BucketCounters, PortState } from './store-types.js';
 
 export function bucketIndexOf(eventMs: number, tier: Tier): number {
@@ -17,37 +17,12 @@ export function emptyCounters(): BucketCounters {
     flows: 0,
     opaque: 0,
     bytes: 0,
-    entropySum: 0,
-    entropySumSq: 0,
+    entropyMilliSum: 0,
+    entropyMilliSqSum: 0,
     entropyCount: 0,
     srcBits: EMPTY_BITS,
     dstBits: EMPTY_BITS,
   };
-}
-
-export interface FlowContribution {
-  readonly opaque: boolean;
-  readonly bytes: number;
-  readonly entropy: number | null;
-  readonly srcBit: number;
-  readonly dstBit: number;
-}
-
-export function addFlow(counters: BucketCounters, flow: FlowContribution): void {
-  counters.flows += 1;
-  if (flow.opaque) counters.opaque += 1;
-  counters.bytes += flow.bytes;
-  if (flow.entropy !== null) {
-    counters.entropySum += flow.entropy;
-    counters.entropySumSq += flow.entropy * flow.entropy;
-    counters.entropyCount += 1;
-  }
-  const src = wordsOf(counters.srcBits);
-  setBit(src, flow.srcBit);
-  counters.srcBits = hexOf(src);
-  const dst = wordsOf(counters.dstBits);
-  setBit(dst, flow.dstBit);
-  counters.dstBits = hexOf(dst);
 }
 
 /** a += b; the same arithmetic the Redis Lua script does. */
@@ -55,8 +30,8 @@ export function mergeInto(a: BucketCounters, b: BucketCounters): void {
   a.flows += b.flows;
   a.opaque += b.opaque;
   a.bytes += b.bytes;
-  a.entropySum += b.entropySum;
-  a.entropySumSq += b.entropySumSq;
+  a.entropyMilliSum += b.entropyMilliSum;
+  a.entropyMilliSqSum += b.entropyMilliSqSum;
   a.entropyCount += b.entropyCount;
   a.srcBits = orHex(a.srcBits, b.srcBits);
   a.dstBits = orHex(a.dstBits, b.dstBits);
@@ -69,7 +44,16 @@ export interface WindowSummary {
   readonly distinctSources: number;
   readonly distinctDestinations: number;
   readonly meanEntropy: number | null;
+  /** Standard deviation of initiator entropy, bits/byte: a port carrying one kind of payload is tight. */
+  readonly entropyStdDev: number | null;
   readonly windowMs: number;
+}
+
+function orInto(words: number[], hex: string): void {
+  for (let i = 0; i < words.length; i++) {
+    const w = Number.parseInt(hex.slice(i * 8, i * 8 + 8), 16);
+    if (!Number.isNaN(w)) words[i] = (words[i]! | w) >>> 0;
+  }
 }
 
 /** Sum of the buckets of one tier inside the window ending at horizonMs. */
@@ -80,17 +64,36 @@ export function summarizeTier(
 ): WindowSummary {
   const last = bucketIndexOf(horizonMs, tier);
   const first = last - tier.bucketCount + 1;
-  const total = emptyCounters();
-  for (const [index, counters] of buckets ?? []) {
-    if (index >= first && index <= last) mergeInto(total, counters);
+  let flows = 0;
+  let opaque = 0;
+  let bytes = 0;
+  let milliSum = 0;
+  let milliSqSum = 0;
+  let entropyCount = 0;
+  // Bitmaps are OR-ed as 32-bit words: parsing hex once per bucket, not once per merge.
+  const src = wordsOf(EMPTY_BITS);
+  const dst = wordsOf(EMPTY_BITS);
+  for (const [index, c] of buckets ?? []) {
+    if (index < first || index > last) continue;
+    flows += c.flows;
+    opaque += c.opaque;
+    bytes += c.bytes;
+    milliSum += c.entropyMilliSum;
+    milliSqSum += c.entropyMilliSqSum;
+    entropyCount += c.entropyCount;
+    orInto(src, c.srcBits);
+    orInto(dst, c.dstBits);
   }
+  const mean = entropyCount === 0 ? null : milliSum / entropyCount;
   return {
-    flows: total.flows,
-    opaque: total.opaque,
-    bytes: total.bytes,
-    distinctSources: total.flows === 0 ? 0 : estimateDistinct(total.srcBits),
-    distinctDestinations: total.flows === 0 ? 0 : estimateDistinct(total.dstBits),
-    meanEntropy: total.entropyCount === 0 ? null : total.entropySum / total.entropyCount,
+    flows,
+    opaque,
+    bytes,
+    distinctSources: flows === 0 ? 0 : estimateDistinct(hexOf(src)),
+    distinctDestinations: flows === 0 ? 0 : estimateDistinct(hexOf(dst)),
+    meanEntropy: mean === null ? null : mean / 1000,
+    entropyStdDev:
+      mean === null ? null : Math.sqrt(Math.max(0, milliSqSum / entropyCount - mean * mean)) / 1000,
     windowMs: tier.windowMs,
   };
 }

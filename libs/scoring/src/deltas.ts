@@ -101,8 +101,8 @@ export function buildDeltas(
             flows: 0,
             opaque: 0,
             bytes: 0,
-            entropySum: 0,
-            entropySumSq: 0,
+            entropyMilliSum: 0,
+            entropyMilliSqSum: 0,
             entropyCount: 0,
             srcBits: EMPTY_BITS,
             dstBits: EMPTY_BITS,
@@ -115,9 +115,9 @@ export function buildDeltas(
       b.c.flows += 1;
       if (p.opaque) b.c.opaque += 1;
       b.c.bytes += p.bytes;
-      if (p.entropy !== null) {
-        b.c.entropySum += p.entropy;
-        b.c.entropySumSq += p.entropy * p.entropy;
+      if (p.entropyMilli !== null) {
+        b.c.entropyMilliSum += p.entropyMilli;
+        b.c.entropyMilliSqSum += p.entropyMilli * p.entropyMilli;
         b.c.entropyCount += 1;
       }
       setBit(b.src, p.srcBit);

@@ -36,10 +36,12 @@ export interface PreparedItem {
   readonly dst: string;
   readonly opaque: boolean;
   readonly bytes: number;
-  readonly entropy: number | null;
+  /** Initiator entropy in milli-bits/byte (integer), for the baseline's entropy summary. */
+  readonly entropyMilli: number | null;
   readonly srcBit: number;
   readonly dstBit: number;
   readonly windowStartMs: number;
+  /** Aggregate id (see detectionIdOf); empty for flows that are not opaque. */
   readonly detectionId: string;
   tooLate: boolean;
 }
@@ -101,11 +103,15 @@ export function prepareItem(item: BatchItem, config: ScorerConfig): PreparedItem
       dst: dstText,
       opaque: f.verdict === 'opaque',
       bytes: flow.bytesFwd + flow.bytesRev,
-      entropy,
+      entropyMilli: entropy === null ? null : Math.round(Math.min(8, Math.max(0, entropy)) * 1000),
       srcBit: bitOf(host),
       dstBit: bitOf(dstText),
       windowStartMs,
-      detectionId: detectionIdOf(host, dstText, flow.dstPort, flow.transport, windowStartMs),
+      // Only opaque flows make detections; hashing an id for every TLS flow would be waste.
+      detectionId:
+        f.verdict === 'opaque'
+          ? detectionIdOf(host, dstText, flow.dstPort, flow.transport, windowStartMs)
+          : '',
       tooLate: false,
     };
   } catch {

@@ -13,9 +13,12 @@ export interface BucketCounters {
   flows: number;
   opaque: number;
   bytes: number;
-  /** Sum, sum of squares and count of initiator payload entropy (bits/byte). */
-  entropySum: number;
-  entropySumSq: number;
+  /**
+   * Sum, sum of squares and count of initiator payload entropy in integer milli-bits/byte:
+   * integers add exactly in JavaScript and Lua and print short, keeping Redis hashes compact.
+   */
+  entropyMilliSum: number;
+  entropyMilliSqSum: number;
   entropyCount: number;
   /** Linear-counting bitmaps of sources and destinations (see distinct.ts), hex. */
   srcBits: string;

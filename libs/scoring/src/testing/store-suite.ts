@@ -151,6 +151,12 @@ export function runStoreSuite(name: string, factory: StoreFactory): void {
       const tls = await scorer.baseline(443, 'tcp');
       assert.equal(tls.flows, 10);
       assert.equal(tls.opaqueFlows, 0);
+      const expected = flows[0]!.initiator!.entropy;
+      assert.ok(
+        Math.abs((tls.meanEntropy ?? 0) - expected) < 0.001,
+        `mean entropy ${tls.meanEntropy}`,
+      );
+      assert.equal(tls.distinctSources, 1);
     });
 
     test('a replayed batch changes nothing and still re-emits its detections', async () => {
