@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
 /** Where downloaded server distributions live between runs (OPAQUEFLOW_CACHE_DIR overrides). */
 export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
@@ -11,6 +11,22 @@ export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 const COMPLETE = '.complete';
+/** A partial download older than this was left by a run that died, not one in progress. */
+const ABANDONED_MS = 60 * 60_000;
+
+async function removeAbandoned(parent: string, prefix: string): Promise<void> {
+  for (const name of await readdir(parent)) {
+    if (!name.startsWith(prefix)) continue;
+    const path = join(parent, name);
+    try {
+      if (Date.now() - (await stat(path)).mtimeMs > ABANDONED_MS) {
+        await rm(path, { recursive: true, force: true });
+      }
+    } catch {
+      // Removed by its owner meanwhile.
+    }
+  }
+}
 
 /**
  * Returns `dir`, filling it with `populate` first unless an earlier run already did.
@@ -24,6 +40,7 @@ export async function ensureCached(
   if (existsSync(join(dir, COMPLETE))) return { dir, hit: true };
   const parent = join(dir, '..');
   await mkdir(parent, { recursive: true });
+  await removeAbandoned(parent, `${basename(dir)}.partial-`);
   const tmp = await mkdtemp(`${dir}.partial-`);
   try {
     await populate(tmp);

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, utimesSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -195,6 +195,18 @@ describe('download cache', () => {
       );
       assert.equal(existsSync(broken), false);
       assert.deepEqual(readdirSync(join(root, 'thing')), ['1.0']);
+
+      // A partial download left by a run that died an hour ago is cleared; a fresh one
+      // (another run downloading right now) is not.
+      const stale = join(root, 'thing', '3.0.partial-dead');
+      const fresh = join(root, 'thing', '3.0.partial-busy');
+      mkdirSync(stale);
+      mkdirSync(fresh);
+      const twoHoursAgo = new Date(Date.now() - 2 * 3600_000);
+      utimesSync(stale, twoHoursAgo, twoHoursAgo);
+      await ensureCached(join(root, 'thing', '3.0'), populate);
+      assert.equal(existsSync(stale), false);
+      assert.equal(existsSync(fresh), true);
     } finally {
       await rm(root, { recursive: true });
     }
