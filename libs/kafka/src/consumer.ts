@@ -93,7 +93,8 @@ export async function runRecordConsumer<T>(options: RecordConsumerOptions<T>): P
   });
 }
 
-function letterFor(
+/** The dead letter for a message a stage gave up on. */
+export function letterFor(
   message: KafkaMessage,
   topic: string,
   partition: number,
