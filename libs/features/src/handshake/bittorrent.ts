@@ -32,15 +32,23 @@ export function recogniseBittorrentUdp(b: Uint8Array): Recognition | null {
     if (y >= 0 && (kind === 0x71 || kind === 0x72 || kind === 0x65))
       return bt({ message: 'dht' }, 3);
   }
-  // uTP SYN: 0x41 (ST_SYN << 4 | version 1), extension 0–2, timestamp_difference 0, exactly 20
-  // bytes unless an extension follows.
-  if (
-    u8(b, 0) === 0x41 &&
-    u8(b, 1) <= 2 &&
-    u32(b, 8) === 0 &&
-    (b.length === 20 || (u8(b, 1) > 0 && b.length > 20))
-  ) {
+  // uTP SYN: 0x41 (ST_SYN << 4 | version 1), timestamp_difference 0, and no payload: the
+  // 20-byte header and its extension chain (next type, length, data) end the datagram.
+  if (u8(b, 0) === 0x41 && u32(b, 8) === 0 && b.length >= 20 && utpExtensionsEnd(b) === b.length) {
     return bt({ message: 'utp_syn' }, 2);
   }
   return null;
+}
+
+function utpExtensionsEnd(b: Uint8Array): number {
+  let next = u8(b, 1);
+  let p = 20;
+  for (let n = 0; next !== 0 && n < 8; n++) {
+    if (next < 0 || next > 4) return -1;
+    const len = u8(b, p + 1);
+    if (len < 0) return -1;
+    next = u8(b, p);
+    p += 2 + len;
+  }
+  return next === 0 ? p : -1;
 }

@@ -41,6 +41,10 @@ export function recogniseDtls(b: Uint8Array, ctx: RecogniseContext): Recognition
         if (ch.extensions.includes(EXT_USE_SRTP)) details.srtp = 'true';
         return clientHelloRecognition('dtls', ch, 'd', details);
       }
+      // Cut before the session id: the record and handshake headers already agree.
+      if (b.length < 25 + fragLen && fragLen === hsLen) {
+        return { ...weak(version, { ...details, message: 'client_hello' }), confidence: 2 };
+      }
       return null;
     }
     if (hsType === 2 && fragOff === 0) {

@@ -55,14 +55,23 @@ export function recogniseHttp(b: Uint8Array): Recognition | null {
     if (!startsWithAscii(b, method + ' ')) continue;
     const end = lineEnd(b, 0, 8192);
     const line = ascii(b, 0, end < 0 ? Math.min(b.length, 8192) : end);
-    if (!/^[\x21-\x7e]+ [\x21-\x7e]*( HTTP\/[0-9.]*)?$/.test(line)) return null;
+    // method SP request-target SP HTTP-version (RFC 9112 §3); a cut line may stop anywhere.
+    const tokens = line.split(' ');
+    if (tokens.length > 3 || !/^[\x21-\x7e]*$/.test(tokens[1] ?? '')) return null;
+    const version = tokens[2];
+    if (
+      version !== undefined &&
+      !(end < 0 ? 'HTTP/1.1'.startsWith(version.slice(0, 7)) : /^HTTP\/1\.[01]$/.test(version))
+    ) {
+      return null;
+    }
     const details: Record<string, string> = { message: 'request', method };
     if (end < 0) {
       details.truncated = 'true';
       return http(details, null, line.length >= method.length + 3 ? 2 : 1);
     }
     const v = /HTTP\/(1\.[01])$/.exec(line);
-    if (v === null) return null;
+    if (v === null || version === undefined) return null;
     if (method === 'CONNECT') {
       const tunnel = connectTunnel(b);
       if (tunnel !== null) return tunnel;

@@ -38,12 +38,15 @@ interface Found {
   readonly dir: PacketDirection;
   /** Index in RECOGNISERS: lower wins ties. */
   readonly rank: number;
+  /** The flow uses a port where this protocol is standard. */
+  readonly onPort: boolean;
 }
 
 /** `x` is a stronger recognition than `y`: more confident, or earlier in the registry. */
 function beats(x: Found, y: Found | null): boolean {
   if (y === null) return true;
   if (x.rec.confidence !== y.rec.confidence) return x.rec.confidence > y.rec.confidence;
+  if (x.onPort !== y.onPort) return x.onPort;
   return x.rank < y.rank;
 }
 
@@ -60,9 +63,10 @@ function recogniseDirection(bytes: Uint8Array, ctx: RecogniseContext): Found | n
       rec = null;
     }
     if (rec === null) continue;
-    const f: Found = { rec, dir: ctx.direction, rank: i };
+    const onPort = r.ports?.some((p) => p === ctx.srcPort || p === ctx.dstPort) ?? false;
+    const f: Found = { rec, dir: ctx.direction, rank: i, onPort };
     if (beats(f, best)) best = f;
-    if (rec.confidence === 3) break;
+    if (rec.confidence === 3 && onPort) break;
   }
   return best;
 }
@@ -111,7 +115,7 @@ function recogniseFlow(
     rec = null;
   }
   if (rec === null) return null;
-  return { rec, dir: fwd !== null ? 'fwd' : 'rev', rank: -1 };
+  return { rec, dir: fwd !== null ? 'fwd' : 'rev', rank: -1, onPort: false };
 }
 
 function withConfidence(info: HandshakeInfo, confidence: 1 | 2 | 3): HandshakeInfo {

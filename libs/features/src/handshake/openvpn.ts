@@ -21,6 +21,8 @@ const OPCODES: Record<number, string> = {
 };
 
 const HARD_RESETS = new Set([1, 2, 7, 8, 10]);
+/** ssl_pkt.h: TLVs in a hard reset start with this type (OpenVPN 2.6 early negotiation). */
+const EARLY_NEG_START = 0x0f00;
 const OPENVPN_PORTS = [1194, 1195, 1197, 1198];
 
 /** Unix time a peer's clock plausibly sends as net_time (2015–2040, tls-auth/tls-crypt). */
@@ -28,13 +30,22 @@ function plausibleTime(t: number): boolean {
   return t >= 1420070400 && t <= 2208988800;
 }
 
-/** An 8-byte session id is random: not all zero and not one repeated byte. */
+/**
+ * An 8-byte session id is random: at least 6 distinct byte values. Random ids fail this about
+ * once in 10^4; structured headers taken for one (a DNS header's counts) rarely pass.
+ */
 function plausibleSessionId(b: Uint8Array, at: number): boolean {
-  if (at + 8 > b.length) return at < b.length;
-  const first = u8(b, at);
-  let same = true;
-  for (let i = 1; i < 8; i++) if (u8(b, at + i) !== first) same = false;
-  return !same;
+  if (at + 8 > b.length) return false;
+  const seen = new Set<number>();
+  for (let i = 0; i < 8; i++) seen.add(u8(b, at + i));
+  return seen.size >= 6;
+}
+
+/** A MAC or AEAD tag looks random: at least 6 of its bytes have the high bit set. */
+function randomTag(b: Uint8Array, at: number, len: number): boolean {
+  let high = 0;
+  for (let i = 0; i < len; i++) if (u8(b, at + i) >= 0x80) high++;
+  return high >= 6;
 }
 
 interface Layout {
@@ -64,8 +75,14 @@ function controlLayout(b: Uint8Array, start: number, end: number, opcode: number
       const pid = u32(b, sidEnd + l.timeAt);
       const time = u32(b, sidEnd + l.timeAt + 4);
       if (pid < 1 || pid > (reset ? 0xff : 0xffff) || !plausibleTime(time)) continue;
-      if (l.ackAt < 0) return sidEnd + 8 + 32 <= end ? l.name : null;
+      if (l.ackAt < 0)
+        return sidEnd + 8 + 32 <= end && randomTag(b, sidEnd + 8, 32) ? l.name : null;
+      // tls-auth: the HMAC before the packet id is random too.
+      if (!randomTag(b, sidEnd, l.timeAt)) continue;
     }
+    // Without an HMAC or time stamp, only a reset's fixed shape is distinctive enough; a
+    // plain P_CONTROL/P_ACK is 9 bytes of header and zeros that random data often matches.
+    if (l.timeAt < 0 && !reset) continue;
     const ackAt = sidEnd + l.ackAt;
     const acks = u8(b, ackAt);
     if (acks < 0) return l.timeAt >= 0 ? l.name : null;
@@ -86,6 +103,10 @@ function controlLayout(b: Uint8Array, start: number, end: number, opcode: number
     const msgId = u32(b, idAt);
     if (msgId < 0) return idAt >= b.length && l.timeAt >= 0 ? l.name : null;
     if (reset ? msgId !== 0 : msgId > 0xffff) continue;
+    // Without an HMAC or time stamp to check, a reset must end right after its message id
+    // (or carry OpenVPN 2.6 early-negotiation TLVs): zero bytes after random ones are
+    // otherwise common (an IKE header's zero responder SPI).
+    if (l.timeAt < 0 && reset && idAt + 4 !== end && u16(b, idAt + 4) !== EARLY_NEG_START) continue;
     return l.name;
   }
   return null;
@@ -111,7 +132,7 @@ function parsePacket(
   if (layout === null) return null;
   details.wrapping = layout;
   if (end > b.length) details.truncated = 'true';
-  const confidence = HARD_RESETS.has(opcode) ? 3 : layout === 'plain' ? 1 : 2;
+  const confidence = HARD_RESETS.has(opcode) ? 3 : 2;
   return { protocol: 'openvpn', keyExchange: true, version: null, details, confidence };
 }
 

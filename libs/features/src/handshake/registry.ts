@@ -32,6 +32,8 @@ export interface RegisteredRecogniser {
   readonly name: string;
   readonly transports: readonly Transport[];
   readonly run: Recogniser;
+  /** Ports where this protocol is standard: on equal confidence, a port match wins. */
+  readonly ports?: readonly number[];
 }
 
 const TCP: readonly Transport[] = ['tcp', 'other'];
@@ -39,28 +41,33 @@ const UDP: readonly Transport[] = ['udp', 'other'];
 const BOTH: readonly Transport[] = ['tcp', 'udp', 'other'];
 
 export const RECOGNISERS: readonly RegisteredRecogniser[] = [
-  { name: 'tls', transports: TCP, run: (b) => recogniseTlsStream(b) },
-  { name: 'ssh', transports: TCP, run: (b) => recogniseSsh(b) },
-  { name: 'quic', transports: UDP, run: (b) => recogniseQuic(b) },
+  {
+    name: 'tls',
+    transports: TCP,
+    run: (b) => recogniseTlsStream(b),
+    ports: [443, 8443, 465, 636, 853, 993, 995, 5061, 6514],
+  },
+  { name: 'ssh', transports: TCP, run: (b) => recogniseSsh(b), ports: [22] },
+  { name: 'quic', transports: UDP, run: (b) => recogniseQuic(b), ports: [443, 80, 853] },
   { name: 'dtls', transports: UDP, run: recogniseDtls },
-  { name: 'wireguard', transports: UDP, run: (b) => recogniseWireguard(b) },
-  { name: 'ike', transports: UDP, run: recogniseIke },
-  { name: 'openvpn-udp', transports: UDP, run: recogniseOpenvpnUdp },
-  { name: 'openvpn-tcp', transports: TCP, run: recogniseOpenvpnTcp },
+  { name: 'wireguard', transports: UDP, run: (b) => recogniseWireguard(b), ports: [51820] },
+  { name: 'ike', transports: UDP, run: recogniseIke, ports: [500, 4500] },
+  { name: 'openvpn-udp', transports: UDP, run: recogniseOpenvpnUdp, ports: [1194] },
+  { name: 'openvpn-tcp', transports: TCP, run: recogniseOpenvpnTcp, ports: [1194] },
   { name: 'http', transports: TCP, run: (b) => recogniseHttp(b) },
-  { name: 'smb', transports: TCP, run: (b) => recogniseSmb(b) },
-  { name: 'rdp-tcp', transports: TCP, run: recogniseRdpTcp },
-  { name: 'rdp-udp', transports: UDP, run: recogniseRdpUdp },
-  { name: 'stun', transports: BOTH, run: recogniseStun },
+  { name: 'smb', transports: TCP, run: (b) => recogniseSmb(b), ports: [139, 445] },
+  { name: 'rdp-tcp', transports: TCP, run: recogniseRdpTcp, ports: [3389] },
+  { name: 'rdp-udp', transports: UDP, run: recogniseRdpUdp, ports: [3389] },
+  { name: 'stun', transports: BOTH, run: recogniseStun, ports: [3478, 5349] },
   { name: 'rtcp', transports: UDP, run: (b) => recogniseRtcp(b) },
   { name: 'rtp', transports: UDP, run: (b) => recogniseRtp(b) },
   { name: 'mpegts', transports: BOTH, run: (b) => recogniseMpegts(b) },
-  { name: 'dns-udp', transports: UDP, run: recogniseDnsUdp },
-  { name: 'dns-tcp', transports: TCP, run: recogniseDnsTcp },
+  { name: 'dns-udp', transports: UDP, run: recogniseDnsUdp, ports: [53, 5353, 5355] },
+  { name: 'dns-tcp', transports: TCP, run: recogniseDnsTcp, ports: [53] },
   { name: 'bittorrent-tcp', transports: TCP, run: (b) => recogniseBittorrentTcp(b) },
   { name: 'bittorrent-udp', transports: UDP, run: (b) => recogniseBittorrentUdp(b) },
-  { name: 'ntp', transports: UDP, run: recogniseNtp },
-  { name: 'snmp', transports: UDP, run: (b) => recogniseSnmp(b) },
+  { name: 'ntp', transports: UDP, run: recogniseNtp, ports: [123] },
+  { name: 'snmp', transports: UDP, run: (b) => recogniseSnmp(b), ports: [161, 162] },
   { name: 'syslog', transports: BOTH, run: recogniseSyslog },
   { name: 'collectd', transports: UDP, run: recogniseCollectd },
   { name: 'postgresql', transports: TCP, run: (b) => recognisePostgres(b) },

@@ -9,10 +9,11 @@ const MAX_PRE_BANNER = 1024;
 function banner(b: Uint8Array, at: number): Recognition | null {
   const end = lineEnd(b, at, 255);
   const line = ascii(b, at, end < 0 ? Math.min(b.length, at + 255) : end);
-  const m = /^SSH-(2\.0|1\.99|1\.\d+)-([\x21-\x2c\x2e-\x7e]+)?(?: (.*))?$/.exec(line);
+  // RFC 4253 forbids '-' in softwareversion, but deployed servers (Cisco) use it.
+  const m = /^SSH-(2\.0|1\.99|1\.\d+)-([\x21-\x7e]+)?(?: (.*))?$/.exec(line);
   if (m === null) {
     // Cut before the software version: the protocol version alone must be well-formed.
-    if (end < 0 && /^SSH-(2(\.0?)?|1(\.\d*)?)?-?$/.test(line)) return partial(line);
+    if (end < 0 && /^SSH(-(2(\.0?)?|1(\.\d*)?)?-?)?$/.test(line)) return partial(line);
     return null;
   }
   const details: Record<string, string> = { banner: line.slice(0, 128) };

@@ -94,6 +94,9 @@ function smtpOrFtp(
       proto = 'smtp';
   }
   if (proto === null || (!hasBanner && !smtpCmd && !ftpCmd)) return null;
+  // Both greet with 220 (RFC 5321 §4.2, RFC 959 §4.2): a server that said something else
+  // is another protocol sharing the command (POP3 and FTP both have USER).
+  if (!hasBanner && banner.length > 0) return null;
   const askIdx =
     proto === 'smtp'
       ? cmds.indexOf('STARTTLS')
