@@ -279,9 +279,10 @@ export function pcapngFile(
     const unitsPerMs = res & 0x80 ? Math.pow(2, res & 0x7f) / 1000 : Math.pow(10, res) / 1000;
     // Whole milliseconds and the rest apart, so nanosecond stamps stay exact past 2^53.
     const wholeMs = Math.floor(f.timestampMs);
-    const ts =
-      BigInt(wholeMs) * BigInt(Math.round(unitsPerMs)) +
-      BigInt(Math.round((f.timestampMs - wholeMs) * unitsPerMs));
+    const ts = Number.isInteger(unitsPerMs)
+      ? BigInt(wholeMs) * BigInt(unitsPerMs) +
+        BigInt(Math.round((f.timestampMs - wholeMs) * unitsPerMs))
+      : BigInt(Math.round(f.timestampMs * unitsPerMs));
     const high = Number(ts >> 32n);
     const low = Number(ts & 0xffffffffn);
     block(6, [
