@@ -1,4 +1,4 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { toScoringError } from './errors.js';
 
 export interface RedisConnectOptions {
@@ -38,4 +38,37 @@ export async function connectRedis(url: string, options: RedisConnectOptions = {
     throw toScoringError(err, 'connect');
   }
   return client;
+}
+
+/** The same fail-fast behaviour for a Redis Cluster, from a few startup nodes (host:port). */
+export async function connectCluster(
+  nodes: readonly string[],
+  options: RedisConnectOptions = {},
+): Promise<Cluster> {
+  const single = redisOptions(options);
+  const clusterOptions: ClusterOptions = {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    clusterRetryStrategy: (times: number) => Math.min(100 * 2 ** Math.min(times, 5), 2_000),
+    redisOptions: {
+      maxRetriesPerRequest: single.maxRetriesPerRequest,
+      autoResendUnfulfilledCommands: false,
+      commandTimeout: single.commandTimeout,
+      connectTimeout: single.connectTimeout,
+      ...(options.name === undefined ? {} : { connectionName: options.name }),
+    },
+  };
+  const startup = nodes.map((n) => {
+    const [host, port] = n.split(':');
+    return { host: host ?? '127.0.0.1', port: Number(port ?? 6379) };
+  });
+  const cluster = new Cluster(startup, clusterOptions);
+  cluster.on('error', () => undefined);
+  try {
+    await cluster.connect();
+  } catch (err) {
+    cluster.disconnect();
+    throw toScoringError(err, 'cluster connect');
+  }
+  return cluster;
 }

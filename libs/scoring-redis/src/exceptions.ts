@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import {
   validateException,
   type ExceptionSource,
@@ -8,13 +8,13 @@ import { toScoringError } from './errors.js';
 import { keySpace, type KeySpace } from './keys.js';
 
 export interface RedisExceptionStoreOptions {
-  readonly client: Redis;
+  readonly client: Redis | Cluster;
   readonly keyPrefix?: string;
   /**
    * A connection for pub/sub (a subscribed connection can run nothing else). Without it the
    * scorer still sees changes by polling version() every exceptionPollMs (≤ 5 s).
    */
-  readonly subscriber?: Redis;
+  readonly subscriber?: Redis | Cluster;
 }
 
 /**
@@ -24,9 +24,9 @@ export interface RedisExceptionStoreOptions {
  * an exception's own expiresAtMs ends its effect.
  */
 export class RedisExceptionStore implements ExceptionSource {
-  private readonly client: Redis;
+  private readonly client: Redis | Cluster;
   private readonly keys: KeySpace;
-  private readonly subscriber: Redis | null;
+  private readonly subscriber: Redis | Cluster | null;
   private readonly listeners = new Set<() => void>();
   private subscribed: Promise<unknown> | null = null;
 

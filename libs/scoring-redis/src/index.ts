@@ -3,7 +3,7 @@ export { RedisScorerStore } from './store.js';
 export type { RedisExceptionStoreOptions } from './exceptions.js';
 export { RedisExceptionStore } from './exceptions.js';
 export type { RedisConnectOptions } from './connect.js';
-export { connectRedis, redisOptions } from './connect.js';
+export { connectRedis, connectCluster, redisOptions } from './connect.js';
 export type { KeySpace } from './keys.js';
 export { keySpace } from './keys.js';
 export { crc16, hashTagOf, keySlot } from './slot.js';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type {
   AggregateState,
   ApplyRequest,
@@ -13,12 +13,22 @@ import type {
 } from '@opaqueflow/scoring';
 import { toScoringError } from './errors.js';
 import { keySpace, type KeySpace } from './keys.js';
+import { keySlot } from './slot.js';
 import { APPLY_AGGREGATE, APPLY_HOST, APPLY_PORT } from './scripts.js';
 
 export interface RedisScorerStoreOptions {
-  readonly client: Redis;
+  /** A single Redis, or a Redis Cluster (pipelines are then split per master node). */
+  readonly client: Redis | Cluster;
   /** Prefix of every key (default "of:"); tests use their own. */
   readonly keyPrefix?: string;
+}
+
+type Pipeline = ReturnType<Redis['pipeline']>;
+
+/** One command of a batch pipeline: its first key routes it on a cluster. */
+interface Command {
+  readonly key: string;
+  readonly add: (pipe: Pipeline) => void;
 }
 
 /** One script invocation: which script, its keys (one slot) and arguments. */
@@ -68,7 +78,7 @@ function numberOrNull(v: string | null | undefined): number | null {
  */
 export class RedisScorerStore implements ScorerStore {
   readonly keys: KeySpace;
-  private readonly client: Redis;
+  private readonly client: Redis | Cluster;
   /** Network round trips made (pipelines and single commands). */
   roundTrips = 0;
 
@@ -78,15 +88,31 @@ export class RedisScorerStore implements ScorerStore {
   }
 
   async read(request: ReadRequest): Promise<ReadResult> {
-    const pipe = this.client.pipeline();
+    const commands: Command[] = [];
     for (const { key, pids } of request.ports) {
-      pipe.hmget(this.keys.portMeta(key), 'fs', 'mx', ...pids.map((p) => `w:${p}`));
-      for (let t = 0; t < request.tierCount; t++) pipe.hgetall(this.keys.portTier(key, t));
+      const meta = this.keys.portMeta(key);
+      commands.push({
+        key: meta,
+        add: (p) => p.hmget(meta, 'fs', 'mx', ...pids.map((x) => `w:${x}`)),
+      });
+      for (let t = 0; t < request.tierCount; t++) {
+        const tier = this.keys.portTier(key, t);
+        commands.push({ key: tier, add: (p) => p.hgetall(tier) });
+      }
     }
-    for (const { id } of request.aggregates) pipe.hgetall(this.keys.aggregate(id));
-    for (const { addr } of request.hosts) pipe.hgetall(this.keys.host(addr));
-    if (pipe.length === 0) return { ports: new Map(), aggregates: new Map(), hosts: new Map() };
-    const replies = await this.exec(pipe, 'read');
+    for (const { id } of request.aggregates) {
+      const k = this.keys.aggregate(id);
+      commands.push({ key: k, add: (p) => p.hgetall(k) });
+    }
+    for (const { addr } of request.hosts) {
+      const k = this.keys.host(addr);
+      commands.push({ key: k, add: (p) => p.hgetall(k) });
+    }
+    if (commands.length === 0) return { ports: new Map(), aggregates: new Map(), hosts: new Map() };
+    const replies = (await this.run(commands, 'read')).map(([err, value]) => {
+      if (err !== null) throw toScoringError(err, 'read');
+      return value;
+    });
     let i = 0;
     const next = (): unknown => replies[i++];
     const ports = new Map<string, PortState>();
@@ -219,9 +245,13 @@ export class RedisScorerStore implements ScorerStore {
     if (calls.length === 0) return tally;
     let pending = calls;
     for (let attempt = 0; attempt < 2 && pending.length > 0; attempt++) {
-      const pipe = this.client.pipeline();
-      for (const c of pending) pipe.evalsha(SHAS[c.script], c.keys.length, ...c.keys, ...c.args);
-      const replies = await this.execRaw(pipe, 'apply');
+      const replies = await this.run(
+        pending.map((c) => ({
+          key: c.keys[0]!,
+          add: (p: Pipeline) => p.evalsha(SHAS[c.script], c.keys.length, ...c.keys, ...c.args),
+        })),
+        'apply',
+      );
       const missing: ScriptCall[] = [];
       replies.forEach(([err, value], j) => {
         if (err !== null) {
@@ -244,19 +274,59 @@ export class RedisScorerStore implements ScorerStore {
   async loadScripts(
     which: Iterable<keyof typeof SOURCES> = ['port', 'aggregate', 'host'],
   ): Promise<void> {
-    const pipe = this.client.pipeline();
-    for (const s of which) pipe.script('LOAD', SOURCES[s]);
-    await this.exec(pipe, 'script load');
+    const scripts = [...which].map((w) => SOURCES[w]);
+    // On a cluster every master needs the scripts: SCRIPT LOAD goes to each node.
+    const nodes = isCluster(this.client) ? this.client.nodes('master') : [this.client];
+    await Promise.all(
+      nodes.map(async (node) => {
+        const pipe = node.pipeline();
+        for (const source of scripts) pipe.script('LOAD', source);
+        const replies = await this.execRaw(pipe, 'script load');
+        for (const [err] of replies) if (err !== null) throw toScoringError(err, 'script load');
+      }),
+    );
   }
 
   close(): Promise<void> {
     return Promise.resolve();
   }
 
-  private async execRaw(
-    pipe: ReturnType<Redis['pipeline']>,
+  /**
+   * Runs commands as one pipeline on a single Redis, or one pipeline per master node on a
+   * cluster (sent together, so still one round trip of latency); replies in command order.
+   */
+  private async run(
+    commands: readonly Command[],
     what: string,
   ): Promise<[Error | null, unknown][]> {
+    if (!isCluster(this.client)) {
+      const pipe = this.client.pipeline();
+      for (const c of commands) c.add(pipe);
+      return this.execRaw(pipe, what);
+    }
+    const cluster = this.client;
+    const groups = new Map<string, number[]>();
+    commands.forEach((c, i) => {
+      const node = cluster.slots[keySlot(c.key)]?.[0] ?? 'unrouted';
+      const list = groups.get(node);
+      if (list === undefined) groups.set(node, [i]);
+      else list.push(i);
+    });
+    const out: [Error | null, unknown][] = new Array<[Error | null, unknown]>(commands.length);
+    await Promise.all(
+      [...groups.values()].map(async (indexes) => {
+        const pipe = cluster.pipeline();
+        for (const i of indexes) commands[i]!.add(pipe);
+        const replies = await this.execRaw(pipe, what);
+        indexes.forEach((i, j) => {
+          out[i] = replies[j] ?? [new Error('missing reply'), null];
+        });
+      }),
+    );
+    return out;
+  }
+
+  private async execRaw(pipe: Pipeline, what: string): Promise<[Error | null, unknown][]> {
     this.roundTrips += 1;
     let replies: [Error | null, unknown][] | null;
     try {
@@ -267,12 +337,8 @@ export class RedisScorerStore implements ScorerStore {
     if (replies === null) throw toScoringError(new Error('pipeline discarded'), what);
     return replies;
   }
+}
 
-  private async exec(pipe: ReturnType<Redis['pipeline']>, what: string): Promise<unknown[]> {
-    const replies = await this.execRaw(pipe, what);
-    return replies.map(([err, value]) => {
-      if (err !== null) throw toScoringError(err, what);
-      return value;
-    });
-  }
+function isCluster(client: Redis | Cluster): client is Cluster {
+  return (client as { isCluster?: boolean }).isCluster === true;
 }
