@@ -34,7 +34,8 @@ export function recogniseBittorrentUdp(b: Uint8Array): Recognition | null {
   }
   // uTP SYN: 0x41 (ST_SYN << 4 | version 1), timestamp_difference 0, and no payload: the
   // 20-byte header and its extension chain (next type, length, data) end the datagram.
-  if (u8(b, 0) === 0x41 && u32(b, 8) === 0 && b.length >= 20 && utpExtensionsEnd(b) === b.length) {
+  const synEnd = u8(b, 0) === 0x41 && u32(b, 8) === 0 ? utpExtensionsEnd(b) : -1;
+  if (synEnd > 0 && (synEnd === b.length || nextUtpPacket(b, synEnd))) {
     return bt({ message: 'utp_syn' }, 2);
   }
   return null;
@@ -51,4 +52,16 @@ function utpExtensionsEnd(b: Uint8Array): number {
     p += 2 + len;
   }
   return next === 0 ? p : -1;
+}
+
+/**
+ * The initiator's next datagram after its SYN (BEP 29): ST_DATA/ST_STATE/ST_FIN/ST_RESET,
+ * version 1, sent with connection_id = SYN's connection_id + 1.
+ */
+function nextUtpPacket(b: Uint8Array, at: number): boolean {
+  const t = u8(b, at);
+  if (t !== 0x01 && t !== 0x11 && t !== 0x21 && t !== 0x31) return false;
+  const synId = (u8(b, 2) << 8) | u8(b, 3);
+  const id = (u8(b, at + 2) << 8) | u8(b, at + 3);
+  return u8(b, at + 3) >= 0 && id === ((synId + 1) & 0xffff);
 }

@@ -56,8 +56,15 @@ function header(b: Uint8Array, at: number): Recognition | null {
   if (length >= 0) {
     if (length < 28 || length > 65535) return null;
     if (length === b.length - at) confidence = 3;
-    else if (length < b.length - at) return null;
-    else details.truncated = 'true';
+    else if (length < b.length - at) {
+      // Datagrams back to back in one prefix: the next one is the same exchange (same SPI),
+      // possibly behind its own non-ESP marker on 4500.
+      const next = at + length + (at === 4 ? 4 : 0);
+      let same = true;
+      for (let i = 0; i < 8; i++) if (u8(b, at + i) !== u8(b, next + i)) same = false;
+      if (!same) return null;
+      confidence = 3;
+    } else details.truncated = 'true';
   } else details.truncated = 'true';
   // A first IKE_SA_INIT / main mode message has a zero responder SPI.
   if (zero8(b, at + 8) && confidence === 2) confidence = 3;

@@ -51,7 +51,11 @@ export function recogniseNtp(b: Uint8Array, ctx: RecogniseContext): Recognition 
   const stratum = u8(b, 1);
   const poll = u8(b, 2);
   const precision = u8(b, 3);
-  const sntpClient = mode === 3 && b.length === 48 && zeroRange(b, 1, 40) && !zeroRange(b, 40, 48);
+  const sntpClient =
+    mode === 3 &&
+    (b.length === 48 || (b.length > 48 && b[48] === first)) &&
+    zeroRange(b, 1, 40) &&
+    !zeroRange(b, 40, 48);
   if (sntpClient)
     return { protocol: 'ntp', keyExchange: false, version: String(vn), details, confidence: 3 };
   if (!onPort || !sizeOk(b)) return null;
@@ -62,9 +66,14 @@ export function recogniseNtp(b: Uint8Array, ctx: RecogniseContext): Recognition 
   return { protocol: 'ntp', keyExchange: false, version: String(vn), details, confidence: 3 };
 }
 
-/** 48 bytes, plus a MAC (RFC 5905 §7.3: key id + MD5 = 20, or SHA-1 = 24), or extension fields. */
+/**
+ * 48 bytes, plus a MAC (RFC 5905 §7.3: key id + MD5 = 20, or SHA-1 = 24), or extension fields.
+ * A prefix may hold several datagrams back to back: then the first 48 bytes are followed by
+ * another header with the same LI/VN/mode byte.
+ */
 function sizeOk(b: Uint8Array): boolean {
   const len = b.length;
+  if (len > 48 && (b[48] ?? -1) === b[0] && (len % 48 === 0 || len >= 96)) return true;
   if (len === 48 || len === 68 || len === 72) return true;
   // RFC 7822 §3: extension fields of ≥ 16 bytes, 4-byte aligned, chained to the end or a MAC.
   let p = 48;

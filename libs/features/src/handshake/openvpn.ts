@@ -106,10 +106,23 @@ function controlLayout(b: Uint8Array, start: number, end: number, opcode: number
     // Without an HMAC or time stamp to check, a reset must end right after its message id
     // (or carry OpenVPN 2.6 early-negotiation TLVs): zero bytes after random ones are
     // otherwise common (an IKE header's zero responder SPI).
-    if (l.timeAt < 0 && reset && idAt + 4 !== end && u16(b, idAt + 4) !== EARLY_NEG_START) continue;
+    if (l.timeAt < 0 && reset && idAt + 4 !== end && !nextFromSameSession(b, start, idAt + 4)) {
+      if (u16(b, idAt + 4) !== EARLY_NEG_START) continue;
+    }
     return l.name;
   }
   return null;
+}
+
+/**
+ * A UDP payload prefix holds datagrams back to back: after a reset, the same peer's next packet
+ * (P_CONTROL_V1 or P_ACK_V1 carrying the ClientHello) repeats its session id.
+ */
+function nextFromSameSession(b: Uint8Array, start: number, next: number): boolean {
+  const op = u8(b, next) >> 3;
+  if (OPCODES[op] === undefined || next + 9 > b.length) return false;
+  for (let i = 1; i <= 8; i++) if (u8(b, start + i) !== u8(b, next + i)) return false;
+  return true;
 }
 
 function parsePacket(

@@ -36,7 +36,9 @@ export function recogniseSnmp(b: Uint8Array): Recognition | null {
   if (u8(b, 0) !== 0x30) return null;
   const seq = berLength(b, 1);
   if (seq === null || seq[0] < 0) return null;
-  if (seq[0] + seq[1] < b.length) return null; // The message is the whole datagram.
+  // The message is the whole datagram; a prefix may hold the next datagram right after it.
+  const msgEnd = seq[0] + seq[1];
+  if (msgEnd < b.length && u8(b, msgEnd) !== 0x30) return null;
   let p = seq[1];
   if (u8(b, p) !== 0x02 || u8(b, p + 1) !== 0x01) return null;
   const version = u8(b, p + 2);
