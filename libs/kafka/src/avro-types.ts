@@ -2,7 +2,20 @@
  * The shapes avsc reads and writes for schemas/*.avsc: the flow-model types with Buffer for
  * bytes and mutable arrays. Kept next to the schemas' field lists so a mismatch is visible.
  */
-import type { PacketDirection } from '@opaqueflow/flow-model';
+import type {
+  Detection,
+  DirectionRandomness,
+  ExporterEvidence,
+  FlowFeatures,
+  FlowRecord,
+  FlowSummary,
+  HandshakeInfo,
+  PacketDirection,
+  PacketSample,
+  PortBaselineSnapshot,
+  PortClass,
+  ScoreReason,
+} from '@opaqueflow/flow-model';
 
 export type AvroTransport = 'tcp' | 'udp' | 'other';
 
@@ -126,3 +139,26 @@ export interface AvroDetection {
   sampleFlowIds: string[];
   updatedMs: number;
 }
+
+type SameKeys<A, B> = [Exclude<keyof A, keyof B>, Exclude<keyof B, keyof A>] extends [never, never]
+  ? true
+  : { onlyInAvro: Exclude<keyof A, keyof B>; onlyInFlowModel: Exclude<keyof B, keyof A> };
+type Assert<T extends true> = T;
+
+/**
+ * Compile-time guard: each Avro shape has exactly the fields of its flow-model type, so a field
+ * added to flow-model fails the build here until the schema and the mapping carry it too.
+ */
+export type AvroMirrorsFlowModel = [
+  Assert<SameKeys<AvroFlowSummary, FlowSummary>>,
+  Assert<SameKeys<AvroFlowRecord, FlowRecord>>,
+  Assert<SameKeys<AvroPacketSample, PacketSample>>,
+  Assert<SameKeys<AvroExporterEvidence, ExporterEvidence>>,
+  Assert<SameKeys<AvroFlowFeatures, FlowFeatures>>,
+  Assert<SameKeys<AvroDirectionRandomness, DirectionRandomness>>,
+  Assert<SameKeys<AvroFlowFeatures['handshake'], HandshakeInfo>>,
+  Assert<SameKeys<AvroFlowFeatures['port'], PortClass>>,
+  Assert<SameKeys<AvroDetection, Detection>>,
+  Assert<SameKeys<AvroDetection['reasons'][number], ScoreReason>>,
+  Assert<SameKeys<AvroDetection['baseline'], PortBaselineSnapshot>>,
+];

@@ -151,3 +151,12 @@ test('fields a newer schema added do not leak into the flow-model values', () =>
   });
   assert.deepEqual(rb, { ok: true, value: flowRecord });
 });
+
+test('mapped values have exactly the schema fields, at every level', () => {
+  const strict = { noUndeclaredFields: true };
+  assert.ok(flows.schema.type.isValid(flowRecordToAvro(flowRecord), strict));
+  assert.ok(features.schema.type.isValid(flowFeaturesToAvro(flowFeaturesTls), strict));
+  assert.ok(detections.schema.type.isValid(detectionToAvro(detection), strict));
+  // The check itself catches an extra field.
+  assert.ok(!detections.schema.type.isValid({ ...detectionToAvro(detection), extra: 1 }, strict));
+});
