@@ -17,6 +17,7 @@ import {
   type RandomnessDetail,
 } from './randomness/analyse.js';
 import { decideVerdict } from './verdict/decide.js';
+import { borrowedFraming } from './verdict/framing.js';
 
 export type FeatureExtractor = (flow: FlowRecord) => FlowFeatures;
 
@@ -117,8 +118,17 @@ function extractWith(flow: FlowRecord, options: CompiledOptions): FlowFeatures {
   }
 
   const exporterEvidence = exporterEvidenceOf(flow.exporterEvidence);
+  const framing = borrowedFraming(flow, handshake, initiatorBytes, initiator, options);
   const { verdict, evidence } = decideVerdict(
-    { handshake, content, contentIn, initiator, responder, exporterEvidence },
+    {
+      handshake,
+      content,
+      contentIn,
+      initiator,
+      responder,
+      exporterEvidence,
+      borrowedFraming: framing,
+    },
     options,
   );
   const seenProtocol =

@@ -16,6 +16,8 @@ export interface VerdictInput {
   readonly initiator: RandomnessDetail | null;
   readonly responder: RandomnessDetail | null;
   readonly exporterEvidence: ExporterEvidence | null;
+  /** Set when a recognised key exchange is only borrowed framing (see framing.ts). */
+  readonly borrowedFraming: string | null;
 }
 
 export interface VerdictResult {
@@ -24,6 +26,9 @@ export interface VerdictResult {
 }
 
 const SIDE = { fwd: 'initiator', rev: 'responder' } as const;
+
+/** Key exchanges whose client always opens with structured cleartext (ClientHello, banner). */
+const CLIENT_SPEAKS_STRUCTURED: ReadonlySet<string> = new Set(['tls', 'starttls', 'ssh']);
 
 function describeNotRandom(side: string, d: RandomnessDetail): string {
   return `${side}-not-random:${d.rejectedBy.join('+')}`;
@@ -42,10 +47,17 @@ export function decideVerdict(input: VerdictInput, options: CompiledOptions): Ve
   const protocolVerdict = PROTOCOL_VERDICT[handshake.protocol] ?? null;
   if (protocolVerdict !== null && handshake.seenIn !== null) {
     const seen = `handshake:${handshake.protocol}:${SIDE[handshake.seenIn]}`;
-    // Random initiator bytes answered by a plaintext server (an HTTP 400, an SMTP banner) are
-    // not that protocol: the initiator spoke something else. Key exchanges are never overruled.
+    if (input.borrowedFraming !== null) {
+      const evidence = ['no-key-exchange', input.borrowedFraming, seen];
+      if (initiator?.looksRandom === true) evidence.unshift('initiator-random');
+      return { verdict: 'opaque', evidence };
+    }
+    // Random initiator bytes answered by a plaintext server (an HTTP 400, an SMTP banner), or
+    // by a TLS/SSH server, are not that protocol: the initiator spoke something else. Other key
+    // exchanges seen only from the responder are left alone (a QUIC or WireGuard initiator's
+    // first message is itself partly random).
     if (
-      !handshake.keyExchange &&
+      (!handshake.keyExchange || CLIENT_SPEAKS_STRUCTURED.has(handshake.protocol)) &&
       handshake.seenIn === 'rev' &&
       initiator !== null &&
       enough(initiator) &&

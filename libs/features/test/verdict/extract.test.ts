@@ -260,3 +260,67 @@ test('property: handshake-shaped prefixes followed by noise never throw', () => 
     { numRuns: 300 },
   );
 });
+
+function concat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+test('TLS record framing around random bytes at the start of a flow is opaque', () => {
+  const appData = concat(Uint8Array.from([0x17, 0x03, 0x03, 0x02, 0x58]), seededBytes(600, 11));
+  const started = extract(
+    flowOf({ initiator: appData, responder: seededBytes(300, 12), dstPort: 443 }),
+  );
+  assert.equal(started.verdict, 'opaque');
+  assert.ok(started.evidence.includes('tls-framing-around-random-bytes'));
+  assert.ok(started.evidence.includes('no-key-exchange'));
+  // A capture that began mid-connection legitimately opens with application data.
+  const midStream = extract({
+    ...flowOf({ initiator: appData, dstPort: 443 }),
+    initiatorKnown: false,
+  });
+  assert.equal(midStream.verdict, 'tls');
+});
+
+test('an SSH banner followed by random bytes instead of KEXINIT is opaque', () => {
+  const banner = ascii('SSH-2.0-OpenSSH_9.6\r\n');
+  const fake = extract(flowOf({ initiator: concat(banner, seededBytes(600, 13)), dstPort: 22 }));
+  assert.equal(fake.verdict, 'opaque');
+  assert.ok(fake.evidence.includes('ssh-banner-then-random-bytes'));
+  assert.ok(!fake.evidence.includes('initiator-random'), 'the banner itself is not random');
+  // A banner followed by a KEXINIT (ASCII name-lists) stays SSH.
+  const names = ascii('curve25519-sha256,ecdh-sha2-nistp256,diffie-hellman-group14-sha256');
+  const body = concat(
+    Uint8Array.from([20]),
+    seededBytes(16, 14),
+    Uint8Array.from([0, 0, 0, names.length]),
+    names,
+    new Uint8Array(8),
+  );
+  // uint32 packet_length, byte padding_length, payload, padding (lengths need not be exact:
+  // what matters is that the bytes after the banner are structured, not random).
+  const packet = concat(Uint8Array.from([0, 0, 0, body.length + 9, 8]), body, new Uint8Array(8));
+  const real = extract(flowOf({ initiator: concat(banner, packet), dstPort: 22 }));
+  assert.equal(real.verdict, 'ssh');
+});
+
+test('random initiator bytes answered by a TLS or plaintext server are opaque', () => {
+  const serverBanner = ascii('SSH-2.0-OpenSSH_9.6\r\n');
+  const f = extract(
+    flowOf({ initiator: seededBytes(300, 15), responder: serverBanner, dstPort: 22 }),
+  );
+  assert.equal(f.verdict, 'opaque');
+  const http = extract(
+    flowOf({
+      initiator: seededBytes(300, 16),
+      responder: ascii('HTTP/1.1 400 Bad Request\r\n\r\n'),
+      dstPort: 80,
+    }),
+  );
+  assert.equal(http.verdict, 'opaque');
+});
