@@ -13,7 +13,7 @@ import {
   parseWithServersArgs,
   type ServerName,
 } from './env.js';
-import { parseJavaMajor } from './java.js';
+import { explainJavaMismatch, parseJavaMajor } from './java.js';
 import { kraftProperties, randomClusterId } from './kafka.js';
 import { readLogTail, tailLines } from './log-tail.js';
 import { freePort, freePorts, isListening } from './ports.js';
@@ -138,6 +138,15 @@ describe('version and layout parsing', () => {
     assert.equal(parseJavaMajor('java version "1.8.0_392"'), 8);
     assert.equal(parseJavaMajor('openjdk version "21" 2023-09-19'), 21);
     assert.equal(parseJavaMajor('command not found'), undefined);
+  });
+
+  it('turns a class file version into the Java release it needs', () => {
+    const error = new Error(
+      'exited (1): java.lang.UnsupportedClassVersionError: X has been compiled by a more recent version of the Java Runtime (class file version 65.0)',
+    );
+    assert.match((explainJavaMismatch(error) as Error).message, /needs Java 21\+/);
+    const other = new Error('port in use');
+    assert.equal((explainJavaMismatch(other) as Error).message, 'port in use');
   });
 
   it('reads the redis-server version', () => {

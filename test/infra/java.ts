@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { ServerStartError } from './process.js';
 
 const execFileAsync = promisify(execFile);
+/** ESC [ … m: terminal colour codes (built from the char code: lint forbids it in a literal). */
+const ANSI_SGR = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
 
 /** The java binary: $JAVA_HOME/bin/java when set, else the one on PATH. */
 export function javaBinary(env: NodeJS.ProcessEnv = process.env): string {
@@ -41,7 +43,7 @@ export function requireJava(min: number): Promise<number> {
 /** Runs Maven quietly in batch mode; the error carries Maven's own output. */
 export async function runMaven(args: readonly string[], cwd: string): Promise<void> {
   try {
-    await execFileAsync('mvn', ['-B', '-q', ...args], {
+    await execFileAsync('mvn', ['-B', '-q', '-Dstyle.color=never', ...args], {
       cwd,
       timeout: 15 * 60_000,
       maxBuffer: 32 * 1024 * 1024,
@@ -51,7 +53,26 @@ export async function runMaven(args: readonly string[], cwd: string): Promise<vo
     if (e.code === 'ENOENT') {
       throw new ServerStartError('mvn not found: run scripts/bootstrap.sh or install maven');
     }
-    const output = `${e.stdout ?? ''}${e.stderr ?? ''}`.trim().split('\n').slice(-30).join('\n');
-    throw new ServerStartError(`mvn ${args.join(' ')} failed:\n${output}`);
+    // Maven's colour resets leak through even in batch mode.
+    const output = `${e.stdout ?? ''}${e.stderr ?? ''}`
+      .replace(ANSI_SGR, '')
+      .trim()
+      .split('\n')
+      .slice(-30)
+      .join('\n');
+    throw new ServerStartError(`mvn ${args.join(' ')} failed:\n${output}`, { cause: error });
   }
+}
+
+/**
+ * Adds what to do when a server's classes need a newer Java than the one that ran them: the
+ * stack trace alone says "class file version 65.0", which few people read as "Java 21".
+ */
+export function explainJavaMismatch(error: unknown): unknown {
+  if (!(error instanceof Error)) return error;
+  const match = /class file version (\d+)/.exec(error.message);
+  if (!error.message.includes('UnsupportedClassVersionError') || !match) return error;
+  const needed = Number(match[1]) - 44;
+  error.message += `\n(this build needs Java ${needed}+: set JAVA_HOME to such a JDK, or pick an older version)`;
+  return error;
 }

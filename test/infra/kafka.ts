@@ -5,9 +5,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { cacheRoot, ensureCached } from './cache.js';
-import { javaBinary, requireJava, runMaven } from './java.js';
+import { explainJavaMismatch, javaBinary, requireJava, runMaven } from './java.js';
 import { freePorts } from './ports.js';
-import { awaitReady, runToLog, spawnServer, stopServer } from './process.js';
+import { awaitReady, runToLog, spawnServer, stopServer, withContext } from './process.js';
 import type { ServerHandle, StartOptions } from './types.js';
 
 /** The broker version tests run against; see README.md for why this one. */
@@ -31,16 +31,19 @@ export interface KafkaOptions extends StartOptions {
 export async function prepareKafka(version: string): Promise<{ libs: string; hit: boolean }> {
   const dir = join(cacheRoot(), 'kafka', version);
   const { hit } = await ensureCached(dir, async (tmp) => {
-    await runMaven(
-      [
-        '-f',
-        POM,
-        'dependency:copy-dependencies',
-        `-Dkafka.version=${version}`,
-        '-DincludeScope=runtime',
-        `-DoutputDirectory=${join(tmp, 'libs')}`,
-      ],
-      tmp,
+    await withContext(
+      `kafka ${version}: could not resolve the broker's jars`,
+      runMaven(
+        [
+          '-f',
+          POM,
+          'dependency:copy-dependencies',
+          `-Dkafka.version=${version}`,
+          '-DincludeScope=runtime',
+          `-DoutputDirectory=${join(tmp, 'libs')}`,
+        ],
+        tmp,
+      ),
     );
   });
   return { libs: join(dir, 'libs'), hit };
@@ -179,7 +182,7 @@ export async function startKafka(options: KafkaOptions = {}): Promise<KafkaHandl
     );
   } catch (error) {
     await rm(workDir, { recursive: true, force: true });
-    throw error;
+    throw explainJavaMismatch(error);
   }
   const proc = spawnServer(
     `kafka ${version}`,
@@ -205,7 +208,7 @@ export async function startKafka(options: KafkaOptions = {}): Promise<KafkaHandl
     await awaitReady(proc, () => brokerAnswers(address), options.readyTimeoutMs ?? 120_000, 500);
   } catch (error) {
     await stop();
-    throw error;
+    throw explainJavaMismatch(error);
   }
   const startupMs = Date.now() - started;
   return {

@@ -101,6 +101,15 @@ export async function awaitReady(
   }
 }
 
+/** Prefixes a failure with what was being attempted, keeping the original as `cause`. */
+export async function withContext<T>(what: string, promise: Promise<T>): Promise<T> {
+  try {
+    return await promise;
+  } catch (error) {
+    throw new ServerStartError(`${what}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
 /**
  * Waits for `promise` at most `ms`; the timer is cleared either way, so a pending timeout
  * never keeps the process alive after the work is done.

@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { cacheRoot, ensureCached } from './cache.js';
-import { javaBinary, requireJava, runMaven } from './java.js';
+import { explainJavaMismatch, javaBinary, requireJava, runMaven } from './java.js';
 import { freePort } from './ports.js';
-import { ServerStartError, awaitReady, spawnServer, stopServer } from './process.js';
+import { ServerStartError, awaitReady, spawnServer, stopServer, withContext } from './process.js';
 import type { ServerHandle, StartOptions } from './types.js';
 
 const execFileAsync = promisify(execFile);
@@ -44,13 +44,16 @@ export function findRunnerJar(files: readonly string[]): string | undefined {
 export async function prepareRegistry(version: string): Promise<{ home: string; hit: boolean }> {
   const dir = join(cacheRoot(), 'apicurio-registry', version);
   const { hit } = await ensureCached(dir, async (tmp) => {
-    await runMaven(
-      [
-        'dependency:copy',
-        `-Dartifact=io.apicurio:apicurio-registry-app:${version}:tar.gz:all`,
-        `-DoutputDirectory=${tmp}`,
-      ],
-      tmp,
+    await withContext(
+      `schema registry (Apicurio ${version}): could not download its distribution`,
+      runMaven(
+        [
+          'dependency:copy',
+          `-Dartifact=io.apicurio:apicurio-registry-app:${version}:tar.gz:all`,
+          `-DoutputDirectory=${tmp}`,
+        ],
+        tmp,
+      ),
     );
     const archive = join(tmp, `apicurio-registry-app-${version}-all.tar.gz`);
     try {
@@ -133,7 +136,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
     await awaitReady(proc, () => subjectsAnswer(address), options.readyTimeoutMs ?? 120_000);
   } catch (error) {
     await stop();
-    throw error;
+    throw explainJavaMismatch(error);
   }
   const startupMs = Date.now() - started;
   return {
