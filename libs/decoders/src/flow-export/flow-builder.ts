@@ -1,8 +1,26 @@
-import { flowIdOf, transportOf } from '@opaqueflow/flow-model';
+import {
+  flowIdOf as flowIdOfImport,
+  transportOf as transportOfImport,
+} from '@opaqueflow/flow-model';
 import type { ExporterEvidence, FlowRecord, FlowSource } from '@opaqueflow/flow-model';
-import { ipv4String, ipv6At } from './address.js';
-import { readEthernet, readIp, readTransport, type PacketView } from './packet-section.js';
+import { ipv4String as ipv4StringImport, ipv6At as ipv6AtImport } from './address.js';
+import {
+  readEthernet as readEthernetImport,
+  readIp as readIpImport,
+  readTransport as readTransportImport,
+  type PacketView,
+} from './packet-section.js';
 import type { RecordScratch } from './record-reader.js';
+
+// Module-local aliases: under the tsx loader every import binding read is a call;
+// hot paths read plain locals instead.
+const readEthernet = readEthernetImport;
+const readIp = readIpImport;
+const readTransport = readTransportImport;
+const ipv4String = ipv4StringImport;
+const ipv6At = ipv6AtImport;
+const flowIdOf = flowIdOfImport;
+const transportOf = transportOfImport;
 
 /** Per-message facts every record of the message shares; reused, mutated per packet. */
 export interface FlowContext {

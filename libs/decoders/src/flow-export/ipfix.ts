@@ -1,8 +1,17 @@
 import { rejectSet, type DecodeEnv, type Sink } from './env.js';
 import { readUnsigned } from './record-reader.js';
 import type { ExporterState } from './template-cache.js';
-import { decodeDataSet, learnTemplate, missingTemplate, withdrawTemplate } from './templated.js';
+import {
+  decodeDataSet as decodeDataSetImport,
+  learnTemplate,
+  missingTemplate,
+  withdrawTemplate,
+} from './templated.js';
 import type { RejectReason, TemplateField } from './types.js';
+
+// Module-local aliases: under the tsx loader every import binding read is a call;
+// hot paths read plain locals instead.
+const decodeDataSet = decodeDataSetImport;
 
 export const IPFIX_VERSION = 10;
 export const IPFIX_HEADER_LENGTH = 16;

@@ -1,7 +1,12 @@
-import { buildFlow } from './flow-builder.js';
+import { buildFlow as buildFlowImport } from './flow-builder.js';
 import type { DecodeEnv, Sink } from './env.js';
-import { readUnsigned } from './record-reader.js';
+import { readUnsigned as readUnsignedImport } from './record-reader.js';
 import type { RejectReason } from './types.js';
+
+// Module-local aliases: under the tsx loader every import binding read is a call;
+// hot paths read plain locals instead.
+const readUnsigned = readUnsignedImport;
+const buildFlow = buildFlowImport;
 
 export const NETFLOW5_HEADER_LENGTH = 24;
 export const NETFLOW5_RECORD_LENGTH = 48;

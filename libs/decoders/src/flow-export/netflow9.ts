@@ -1,8 +1,16 @@
 import { rejectSet, type DecodeEnv, type Sink } from './env.js';
 import { readUnsigned } from './record-reader.js';
 import type { ExporterState } from './template-cache.js';
-import { decodeDataSet, learnTemplate, missingTemplate } from './templated.js';
+import {
+  decodeDataSet as decodeDataSetImport,
+  learnTemplate,
+  missingTemplate,
+} from './templated.js';
 import type { RejectReason, TemplateField } from './types.js';
+
+// Module-local aliases: under the tsx loader every import binding read is a call;
+// hot paths read plain locals instead.
+const decodeDataSet = decodeDataSetImport;
 
 export const NETFLOW9_HEADER_LENGTH = 20;
 const TEMPLATE_FLOWSET = 0;

@@ -1,5 +1,10 @@
-import { Op, isByteOp } from './elements.js';
+import { Op as OpTable, isByteOp as isByteOpShared } from './elements.js';
 import { VARIABLE_LENGTH, type CompiledTemplate } from './template.js';
+
+// Module-local aliases: under the tsx loader every import binding read is a call;
+// hot paths read plain locals instead.
+const Op = OpTable;
+const isByteOp = isByteOpShared;
 
 /**
  * The fields of one data record, reused for every record so decoding allocates nothing

@@ -1,9 +1,18 @@
-import { buildFlow } from './flow-builder.js';
+import { buildFlow as buildFlowImport } from './flow-builder.js';
 import { rejectSet, type DecodeEnv, type Sink } from './env.js';
-import { announcedSamplingRate, readRecord } from './record-reader.js';
+import {
+  announcedSamplingRate as announcedSamplingRateImport,
+  readRecord as readRecordImport,
+} from './record-reader.js';
 import type { ExporterState } from './template-cache.js';
 import { compileTemplate, type CompiledTemplate } from './template.js';
 import type { StoredTemplate, TemplateField } from './types.js';
+
+// Module-local aliases: under the tsx loader every import binding read is a call;
+// hot paths read plain locals instead.
+const announcedSamplingRate = announcedSamplingRateImport;
+const readRecord = readRecordImport;
+const buildFlow = buildFlowImport;
 
 /** Store writes for a template resent unchanged are skipped within this window. */
 const STORE_REFRESH_MS = 60_000;

@@ -1,0 +1,265 @@
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { createServer, type Server, type Socket as TcpSocket } from 'node:net';
+import { isIPv6 } from 'node:net';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { FlowExportDecoder, type DecodeResult, type TemplateSummary } from '@opaqueflow/decoders';
+import { BoundedQueue } from './bounded-queue.js';
+import { IpfixTcpFramer } from './ipfix-tcp-framer.js';
+import { RejectionLog } from './rejection-log.js';
+import type {
+  DropStage,
+  FlowExportListenersOptions,
+  ListenerAddresses,
+  ListenerStats,
+} from './types.js';
+
+interface Received {
+  readonly bytes: Uint8Array;
+  readonly exporter: string;
+  readonly receivedMs: number;
+}
+
+type State = 'created' | 'running' | 'stopping' | 'stopped';
+
+/**
+ * The flow-export sockets of an ingest replica: UDP NetFlow v5/v9, UDP and TCP IPFIX, UDP
+ * sFlow, all feeding one bounded queue and one decoder (one template view per replica).
+ * Drops are counted at each stage; Kafka is wired by the caller through onRecords.
+ */
+export class FlowExportListeners {
+  readonly decoder: FlowExportDecoder;
+  private readonly queue: BoundedQueue<Received>;
+  private readonly rejections: RejectionLog;
+  private readonly udp: Socket[] = [];
+  private tcp: Server | null = null;
+  private readonly connections = new Set<TcpSocket>();
+  private flushTimer: NodeJS.Timeout | null = null;
+  private draining: Promise<void> | null = null;
+  private state: State = 'created';
+  private ports: ListenerAddresses = { netflow: null, ipfixUdp: null, ipfixTcp: null, sflow: null };
+  private packetsReceived = 0;
+  private records = 0;
+  private readonly drops: Record<DropStage, number> = {
+    socket: 0,
+    decode: 0,
+    'template-missing': 0,
+    'queue-full': 0,
+  };
+
+  constructor(private readonly options: FlowExportListenersOptions) {
+    this.decoder = new FlowExportDecoder({
+      ...options.decoder,
+      ...(options.templateStore === undefined ? {} : { templateStore: options.templateStore }),
+    });
+    this.queue = new BoundedQueue(options.queueCapacity ?? 10_000);
+    this.rejections = new RejectionLog(options.logger);
+  }
+
+  async start(): Promise<ListenerAddresses> {
+    if (this.state !== 'created') throw new Error(`listeners already ${this.state}`);
+    const o = this.options;
+    const host = o.host ?? '0.0.0.0';
+    const port = (v: number | null | undefined, fallback: number) =>
+      v === undefined ? fallback : v;
+    const netflow = port(o.netflowPort, 2055);
+    const ipfixUdp = port(o.ipfixUdpPort, 4739);
+    const ipfixTcp = port(o.ipfixTcpPort, 4739);
+    const sflow = port(o.sflowPort, 6343);
+    try {
+      this.ports = {
+        netflow: netflow === null ? null : await this.bindUdp(host, netflow),
+        ipfixUdp: ipfixUdp === null ? null : await this.bindUdp(host, ipfixUdp),
+        ipfixTcp: ipfixTcp === null ? null : await this.listenTcp(host, ipfixTcp),
+        sflow: sflow === null ? null : await this.bindUdp(host, sflow),
+      };
+    } catch (err) {
+      await this.close();
+      throw err;
+    }
+    const interval = o.sflowFlushIntervalMs ?? 1_000;
+    this.flushTimer = setInterval(() => {
+      const flows = this.decoder.flushExpired();
+      if (flows.length > 0) void this.deliver(flows);
+    }, interval);
+    this.flushTimer.unref();
+    this.state = 'running';
+    return this.ports;
+  }
+
+  addresses(): ListenerAddresses {
+    return this.ports;
+  }
+
+  private bindUdp(host: string, port: number): Promise<number> {
+    const socket = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4', reuseAddr: false });
+    this.udp.push(socket);
+    socket.on('message', (msg: Buffer, rinfo: RemoteInfo) => {
+      this.enqueue(msg, rinfo.address);
+    });
+    return new Promise((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(port, host, () => {
+        socket.off('error', reject);
+        socket.on('error', (err) => {
+          this.drops.socket++;
+          this.rejections.note('socket', { error: err.message });
+        });
+        resolve(socket.address().port);
+      });
+    });
+  }
+
+  private listenTcp(host: string, port: number): Promise<number> {
+    const max = this.options.maxTcpConnections ?? 256;
+    const server = createServer((conn) => {
+      if (this.connections.size >= max || this.state !== 'running') {
+        this.drops.socket++;
+        conn.destroy();
+        return;
+      }
+      this.connections.add(conn);
+      const exporter = conn.remoteAddress ?? 'unknown';
+      const framer = new IpfixTcpFramer();
+      conn.on('data', (chunk: Buffer) => {
+        const messages = framer.push(chunk);
+        if (messages === null) {
+          this.drops.decode++;
+          this.rejections.note('tcp-framing-lost', { exporter });
+          conn.destroy();
+          return;
+        }
+        for (const m of messages) this.enqueue(m, exporter);
+      });
+      conn.on('error', () => {
+        this.drops.socket++;
+      });
+      conn.on('close', () => this.connections.delete(conn));
+    });
+    this.tcp = server;
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        const address = server.address();
+        resolve(typeof address === 'object' && address !== null ? address.port : port);
+      });
+    });
+  }
+
+  private enqueue(bytes: Uint8Array, exporter: string): void {
+    this.packetsReceived++;
+    if (!this.queue.push({ bytes, exporter, receivedMs: Date.now() })) {
+      this.drops['queue-full']++;
+      this.rejections.note('queue-full', { exporter, capacity: this.queue.capacity });
+      return;
+    }
+    this.kick();
+  }
+
+  private kick(): void {
+    if (this.draining !== null) return;
+    // Started a tick later so a burst enqueued in one socket event is drained in one run;
+    // anything enqueued while the run was finishing starts the next one.
+    this.draining = Promise.resolve()
+      .then(() => this.drain())
+      .finally(() => {
+        this.draining = null;
+        if (this.queue.size > 0) this.kick();
+      });
+  }
+
+  /** One consumer: decodes in arrival order, yielding to the loop so sockets keep reading. */
+  private async drain(): Promise<void> {
+    const shared = this.options.templateStore !== undefined;
+    let sinceYield = 0;
+    for (let item = this.queue.shift(); item !== undefined; item = this.queue.shift()) {
+      const result = shared
+        ? await this.decoder.decodeShared(item.bytes, item.exporter, item.receivedMs)
+        : this.decoder.decode(item.bytes, item.exporter, item.receivedMs);
+      this.account(result, item.exporter);
+      if (result.records.length > 0) await this.deliver(result.records);
+      if (++sinceYield >= 64) {
+        sinceYield = 0;
+        await yieldToLoop();
+      }
+    }
+  }
+
+  private account(result: DecodeResult, exporter: string): void {
+    if (result.rejected !== null) {
+      this.drops.decode++;
+      this.rejections.note(result.rejected, { exporter, protocol: result.protocol });
+    }
+    for (const reason of result.setRejects) {
+      if (reason === 'template-missing') continue;
+      this.drops.decode++;
+      this.rejections.note(reason, { exporter, protocol: result.protocol });
+    }
+    if (result.missing.length > 0) {
+      this.drops['template-missing'] += result.missing.length;
+      const first = result.missing[0]!;
+      this.rejections.note('template-missing', {
+        exporter,
+        protocol: first.protocol,
+        observationDomain: first.observationDomain,
+        templateId: first.templateId,
+      });
+    }
+  }
+
+  private async deliver(records: Parameters<FlowExportListenersOptions['onRecords']>[0]) {
+    this.records += records.length;
+    try {
+      await this.options.onRecords(records);
+    } catch (err) {
+      this.rejections.note('sink-failed', {
+        error: err instanceof Error ? err.message : String(err),
+      });
+    }
+  }
+
+  templates(): TemplateSummary[] {
+    return this.decoder.templates();
+  }
+
+  stats(): ListenerStats {
+    return {
+      packetsReceived: this.packetsReceived,
+      records: this.records,
+      queued: this.queue.size,
+      drops: { ...this.drops },
+      decoder: this.decoder.stats(),
+    };
+  }
+
+  /** Wait until everything received so far is decoded and delivered. */
+  async idle(): Promise<void> {
+    while (this.draining !== null) await this.draining;
+  }
+
+  /** Stop reading, decode what is queued, emit open sFlow flows, close sockets. */
+  async close(): Promise<void> {
+    if (this.state === 'stopped' || this.state === 'stopping') return;
+    this.state = 'stopping';
+    if (this.flushTimer !== null) clearInterval(this.flushTimer);
+    await Promise.all(
+      this.udp.map(
+        (s) =>
+          new Promise<void>((resolve) => {
+            try {
+              s.close(() => resolve());
+            } catch {
+              resolve();
+            }
+          }),
+      ),
+    );
+    for (const c of this.connections) c.destroy();
+    const server = this.tcp;
+    if (server !== null) await new Promise<void>((resolve) => server.close(() => resolve()));
+    await this.idle();
+    const rest = this.decoder.flushAll();
+    if (rest.length > 0) await this.deliver(rest);
+    this.state = 'stopped';
+  }
+}

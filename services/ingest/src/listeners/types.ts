@@ -1,0 +1,49 @@
+import type { FlowRecord } from '@opaqueflow/flow-model';
+import type {
+  FlowExportDecoderOptions,
+  FlowExportStats,
+  TemplateStore,
+} from '@opaqueflow/decoders';
+import type { WarnLogger } from './rejection-log.js';
+
+/** Where drops happen between the socket and a FlowRecord. */
+export type DropStage = 'socket' | 'decode' | 'template-missing' | 'queue-full';
+
+export interface FlowExportListenersOptions {
+  /** Address to bind; 127.0.0.1 in tests, 0.0.0.0 (or ::) in a deployment. */
+  readonly host?: string;
+  /** UDP NetFlow v5/v9 port (default 2055); null disables, 0 picks a free one. */
+  readonly netflowPort?: number | null;
+  /** UDP IPFIX port (default 4739). */
+  readonly ipfixUdpPort?: number | null;
+  /** TCP IPFIX port (default 4739). */
+  readonly ipfixTcpPort?: number | null;
+  /** UDP sFlow v5 port (default 6343). */
+  readonly sflowPort?: number | null;
+  /** Packets waiting for the decoder at most; beyond it they are dropped as queue-full. */
+  readonly queueCapacity?: number;
+  /** How often open sFlow flows are checked against their timeouts. */
+  readonly sflowFlushIntervalMs?: number;
+  /** Largest IPFIX message accepted on TCP (the length field allows 65535). */
+  readonly maxTcpConnections?: number;
+  readonly decoder?: FlowExportDecoderOptions;
+  readonly templateStore?: TemplateStore;
+  readonly logger?: WarnLogger;
+  /** Receives every decoded flow; a returned promise is awaited (back-pressure). */
+  readonly onRecords: (records: FlowRecord[]) => void | Promise<void>;
+}
+
+export interface ListenerAddresses {
+  readonly netflow: number | null;
+  readonly ipfixUdp: number | null;
+  readonly ipfixTcp: number | null;
+  readonly sflow: number | null;
+}
+
+export interface ListenerStats {
+  readonly packetsReceived: number;
+  readonly records: number;
+  readonly queued: number;
+  readonly drops: Readonly<Record<DropStage, number>>;
+  readonly decoder: FlowExportStats;
+}

@@ -1,0 +1,215 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
+import { connect } from 'node:net';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import type { FlowRecord } from '@opaqueflow/flow-model';
+import { FlowExportListeners, createTemplateEndpoint } from '../../src/listeners/index.js';
+import {
+  dataSet,
+  ethernetFrame,
+  ipfixMessage,
+  ipfixTemplateSet,
+  ipv4Packet,
+  record,
+  sflowDatagram,
+  udpDatagram,
+  v5Packet,
+  type FieldSpec,
+} from '../../../../libs/decoders/test/flow-export/builders.js';
+
+const fields: FieldSpec[] = [
+  { id: 8, length: 4 },
+  { id: 12, length: 4 },
+  { id: 7, length: 2 },
+  { id: 11, length: 2 },
+  { id: 4, length: 1 },
+  { id: 2, length: 4 },
+  { id: 1, length: 4 },
+];
+
+async function sendUdp(port: number, packets: Uint8Array[]): Promise<void> {
+  const s = createSocket('udp4');
+  for (const p of packets) {
+    await new Promise<void>((resolve, reject) =>
+      s.send(p, port, '127.0.0.1', (e) => (e ? reject(e) : resolve())),
+    );
+  }
+  s.close();
+}
+
+async function until(check: () => boolean, ms = 3000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+const ephemeral = {
+  host: '127.0.0.1',
+  netflowPort: 0,
+  ipfixUdpPort: 0,
+  ipfixTcpPort: 0,
+  sflowPort: 0,
+};
+
+test('UDP NetFlow, IPFIX and sFlow plus TCP IPFIX reach onRecords; templates are served', async () => {
+  const flows: FlowRecord[] = [];
+  const l = new FlowExportListeners({ ...ephemeral, onRecords: (r) => void flows.push(...r) });
+  const ports = await l.start();
+  const endpoint = createTemplateEndpoint({ templates: () => l.templates() });
+  try {
+    await sendUdp(ports.netflow!, [
+      v5Packet(
+        [
+          {
+            src: '10.0.0.1',
+            dst: '10.0.0.2',
+            srcPort: 1,
+            dstPort: 2,
+            protocol: 17,
+            packets: 1,
+            bytes: 60,
+            firstUptime: 0,
+            lastUptime: 0,
+          },
+        ],
+        1_700_000_000,
+        0,
+      ),
+    ]);
+    await sendUdp(ports.ipfixUdp!, [
+      ipfixMessage(4, 1_700_000_000, [
+        ipfixTemplateSet([{ id: 256, fields }]),
+        dataSet(256, [record(fields, ['10.1.0.1', '10.1.0.2', 3, 4, 6, 5, 500])]),
+      ]),
+    ]);
+    await sendUdp(ports.sflow!, [
+      sflowDatagram('127.0.0.1', 0, [
+        {
+          samplingRate: 10,
+          frame: ethernetFrame(
+            ipv4Packet('10.2.0.1', '10.2.0.2', 17, udpDatagram(5, 6, new Uint8Array(8))),
+          ),
+        },
+      ]),
+    ]);
+    // TCP: two messages written byte-split across writes.
+    const tcpStream = new Uint8Array([
+      ...ipfixMessage(9, 1_700_000_000, [ipfixTemplateSet([{ id: 300, fields }])]),
+      ...ipfixMessage(9, 1_700_000_000, [
+        dataSet(300, [record(fields, ['10.3.0.1', '10.3.0.2', 7, 8, 6, 1, 40])]),
+      ]),
+    ]);
+    const conn = connect(ports.ipfixTcp!, '127.0.0.1');
+    await once(conn, 'connect');
+    conn.write(tcpStream.subarray(0, 21));
+    await new Promise((r) => setTimeout(r, 20));
+    conn.end(tcpStream.subarray(21));
+    await until(() => flows.length >= 3);
+    assert.deepEqual(flows.map((f) => [f.source, f.srcAddr]).sort(), [
+      ['ipfix', '10.1.0.1'],
+      ['ipfix', '10.3.0.1'],
+      ['netflow5', '10.0.0.1'],
+    ]);
+    assert.equal(flows.find((f) => f.srcAddr === '10.1.0.1')?.exporter, '127.0.0.1');
+
+    endpoint.listen(0, '127.0.0.1');
+    await once(endpoint, 'listening');
+    const { port } = endpoint.address() as AddressInfo;
+    const body = (await (await fetch(`http://127.0.0.1:${port}/templates`)).json()) as {
+      exporters: { exporter: string; domains: { observationDomain: number }[] }[];
+    };
+    assert.deepEqual(
+      body.exporters.map((e) => [e.exporter, e.domains.map((d) => d.observationDomain).sort()]),
+      [['127.0.0.1', [4, 9]]],
+    );
+    assert.equal((await fetch(`http://127.0.0.1:${port}/nope`)).status, 404);
+  } finally {
+    endpoint.close();
+    await l.close();
+  }
+  // Closing emits the open sFlow flow, scaled by its sampling rate.
+  const s = flows.find((f) => f.source === 'sflow');
+  assert.equal(s?.packetsFwd, 10);
+  assert.equal(l.stats().records, 4);
+});
+
+test('drops are counted by stage: decode, template-missing, queue-full', async () => {
+  let release: () => void = () => undefined;
+  const blocked = new Promise<void>((r) => (release = r));
+  let delivered = 0;
+  const l = new FlowExportListeners({
+    ...ephemeral,
+    queueCapacity: 2,
+    onRecords: async (r) => {
+      delivered += r.length;
+      await blocked;
+    },
+  });
+  const ports = await l.start();
+  try {
+    const withTemplate = ipfixMessage(1, 0, [
+      ipfixTemplateSet([{ id: 256, fields }]),
+      dataSet(256, [record(fields, ['1.1.1.1', '2.2.2.2', 1, 2, 6, 1, 1])]),
+    ]);
+    await sendUdp(ports.ipfixUdp!, [withTemplate]);
+    await until(() => delivered === 1);
+    // The consumer is now stuck in onRecords: the queue fills and the rest is dropped.
+    const burst = [
+      Uint8Array.from([1, 2, 3, 4, 5]),
+      ipfixMessage(1, 0, [dataSet(999, [new Uint8Array(20)])]),
+      ...Array.from({ length: 20 }, () => withTemplate),
+    ];
+    await sendUdp(ports.ipfixUdp!, burst);
+    await until(() => l.stats().packetsReceived === 23);
+    assert.equal(l.stats().drops['queue-full'], 20);
+    release();
+    await l.idle();
+    const s = l.stats();
+    assert.equal(s.drops.decode, 1);
+    assert.equal(s.drops['template-missing'], 1);
+    assert.equal(s.decoder.rejects['unknown-version'], 1);
+  } finally {
+    release();
+    await l.close();
+  }
+});
+
+test('an exporter outside the allowlist is dropped at decode', async () => {
+  const flows: FlowRecord[] = [];
+  const l = new FlowExportListeners({
+    ...ephemeral,
+    decoder: { allowedExporters: ['192.0.2.1'] },
+    onRecords: (r) => void flows.push(...r),
+  });
+  const ports = await l.start();
+  try {
+    await sendUdp(ports.netflow!, [
+      v5Packet(
+        [
+          {
+            src: '10.0.0.1',
+            dst: '10.0.0.2',
+            srcPort: 1,
+            dstPort: 2,
+            protocol: 6,
+            packets: 1,
+            bytes: 1,
+            firstUptime: 0,
+            lastUptime: 0,
+          },
+        ],
+        0,
+        0,
+      ),
+    ]);
+    await until(() => l.stats().drops.decode === 1);
+    assert.equal(l.stats().decoder.rejects['exporter-not-allowed'], 1);
+    assert.equal(flows.length, 0);
+  } finally {
+    await l.close();
+  }
+});
