@@ -15,8 +15,8 @@ test('an unknown command exits non-zero with a one-line reason', () => {
   assert.match(r.stderr, /unknown command "frobnicate"/);
 });
 
-test('start describes the embedded pipeline', () => {
-  const r = run('start');
+test('help lists the commands', () => {
+  const r = run('help');
   assert.equal(r.status, 0);
-  assert.match(r.stdout, /ingest/);
+  assert.match(r.stdout, /analyze \[--all\] \[--format jsonl\|table\]/);
 });
