@@ -6,6 +6,7 @@ import { httpClasses } from './classes/http.js';
 import { opaqueClasses } from './classes/opaque.js';
 import { openvpnClasses } from './classes/openvpn.js';
 import { plaintextClasses } from './classes/plaintext.js';
+import { quicClasses } from './classes/quic.js';
 import { sshClasses } from './classes/ssh.js';
 import { tlsClasses } from './classes/tls.js';
 import { wireguardClasses } from './classes/wireguard.js';
@@ -21,4 +22,5 @@ export const catalogue: readonly FlowClass[] = [
   ...plaintextClasses,
   ...wireguardClasses,
   ...openvpnClasses,
+  ...quicClasses,
 ];

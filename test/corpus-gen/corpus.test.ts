@@ -2,7 +2,8 @@
 // and with tshark as an independent referee.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { catalogue } from './catalogue.js';
 import type { LabelEntry } from './corpus.js';
@@ -106,31 +107,37 @@ test('every file holds exactly its labelled flows, sound, initiated by src', () 
   }
 });
 
+/** All committed pcaps as one capture (same link type, distinct flows): fewer tshark runs. */
+function mergedCorpus(): string {
+  const parts = [...byFile.keys()].sort().map((f) => readFileSync(join(CORPUS_DIR, f)));
+  const file = join(mkdtempSync(join(tmpdir(), 'corpus-merged-')), 'all.pcap');
+  writeFileSync(
+    file,
+    Buffer.concat([parts[0]!.subarray(0, 24), ...parts.map((p) => p.subarray(24))]),
+  );
+  return file;
+}
+
 test('tshark lists exactly the labelled conversations with their packet counts', (t) => {
   const skip = tsharkSkip();
   if (skip) return t.skip(skip);
-  for (const [file, flows] of byFile) {
-    assert.deepEqual(
-      conversationFrames(join(CORPUS_DIR, file)),
-      new Map(flows.map((f) => [flowKey(f), f.packets])),
-      file,
-    );
-  }
+  assert.deepEqual(
+    conversationFrames(mergedCorpus()),
+    new Map(labels.flows.map((f) => [flowKey(f), f.packets])),
+  );
 });
 
 test('tshark finds no bad checksum and no TCP analysis problem', (t) => {
   const skip = tsharkSkip();
   if (skip) return t.skip(skip);
-  for (const file of byFile.keys()) {
-    const bad = tshark([
-      '-r',
-      join(CORPUS_DIR, file),
-      ...CHECKSUM_PREFS,
-      '-Y',
-      'ip.checksum.status==0 || tcp.checksum.status==0 || udp.checksum.status==0 || tcp.analysis.flags',
-    ]);
-    assert.equal(bad.trim(), '', file);
-  }
+  const bad = tshark([
+    '-r',
+    mergedCorpus(),
+    ...CHECKSUM_PREFS,
+    '-Y',
+    'ip.checksum.status==0 || tcp.checksum.status==0 || udp.checksum.status==0 || tcp.analysis.flags',
+  ]);
+  assert.equal(bad.trim(), '');
 });
 
 interface Dissected {
@@ -144,10 +151,21 @@ interface Dissected {
   readonly sshCode: string;
   readonly wgType: string;
   readonly openvpnOpcode: string;
+  /** Expert-info severities of the packet (0x800000 = error, e.g. malformed). */
+  readonly severities: readonly number[];
 }
 
-/** Per-packet dissection results, with the flows' ports decoded as `proto`. */
-function dissect(file: string, decodeAs: readonly string[]): Dissected[] {
+const dissected = new Map<string, Dissected[]>();
+
+/** Per-packet dissection results, with `decodeAs` rules; one tshark run per file and rules. */
+function dissect(
+  file: string,
+  decodeAs: readonly string[],
+  extra: readonly string[] = [],
+): Dissected[] {
+  const memo = `${file}\0${decodeAs.join(' ')}\0${extra.join(' ')}`;
+  const known = dissected.get(memo);
+  if (known) return known;
   const fields = [
     'ip.src',
     'ipv6.src',
@@ -165,11 +183,13 @@ function dissect(file: string, decodeAs: readonly string[]): Dissected[] {
     'ipv6.dst',
     'tcp.dstport',
     'udp.dstport',
+    '_ws.expert.severity',
   ];
   const out = tshark([
     '-r',
     file,
     ...decodeAs.flatMap((d) => ['-d', d]),
+    ...extra,
     '-T',
     'fields',
     '-E',
@@ -180,7 +200,7 @@ function dissect(file: string, decodeAs: readonly string[]): Dissected[] {
     'aggregator=,',
     ...fields.flatMap((f) => ['-e', f]),
   ]);
-  return out
+  const result = out
     .split('\n')
     .filter((l) => l.length > 0)
     .map((line) => {
@@ -201,6 +221,7 @@ function dissect(file: string, decodeAs: readonly string[]): Dissected[] {
         dst6 = '',
         tdport = '',
         udport = '',
+        severity = '',
       ] = line.split('\t');
       return {
         src: `${ip4 || ip6}|${tport || uport}`,
@@ -213,8 +234,19 @@ function dissect(file: string, decodeAs: readonly string[]): Dissected[] {
         sshCode,
         wgType,
         openvpnOpcode,
+        severities: severity
+          .split(',')
+          .filter((v) => v !== '')
+          .map(Number),
       };
     });
+  dissected.set(memo, result);
+  return result;
+}
+
+/** Rules decoding a class's server ports as `proto`, for classes on ports tshark does not expect. */
+function decodeRules(flows: readonly LabelEntry[], proto: string): string[] {
+  return [...new Set(flows.map((f) => `${f.transport}.port==${f.dstPort},${proto}`))];
 }
 
 test('tshark recognises TLS flows as TLS, with the labelled SNI and ALPN', (t) => {
@@ -225,9 +257,7 @@ test('tshark recognises TLS flows as TLS, with the labelled SNI and ALPN', (t) =
   for (const [file, flows] of byFile) {
     const mine = flows.filter((f) => f.label === 'tls');
     if (mine.length === 0) continue;
-    const packets = dissect(join(CORPUS_DIR, file), [
-      ...new Set(mine.map((f) => `tcp.port==${f.dstPort},tls`)),
-    ]);
+    const packets = dissect(join(CORPUS_DIR, file), decodeRules(mine, 'tls'));
     for (const f of mine) {
       const client = `${f.srcIp}|${f.srcPort}`;
       const server = `${f.dstIp}|${f.dstPort}`;
@@ -255,9 +285,7 @@ test('tshark recognises SSH flows as SSH from both sides', (t) => {
   for (const [file, flows] of byFile) {
     const mine = flows.filter((f) => f.label === 'ssh');
     if (mine.length === 0) continue;
-    const packets = dissect(join(CORPUS_DIR, file), [
-      ...new Set(mine.map((f) => `tcp.port==${f.dstPort},ssh`)),
-    ]);
+    const packets = dissect(join(CORPUS_DIR, file), decodeRules(mine, 'ssh'));
     for (const f of mine) {
       const client = `${f.srcIp}|${f.srcPort}`;
       const server = `${f.dstIp}|${f.dstPort}`;
@@ -302,8 +330,7 @@ test('tshark dissects plaintext, WireGuard and OpenVPN classes with their protoc
     const flows = labels.flows.filter((f) => f.class === cls);
     assert.ok(flows.length > 0, cls);
     const file = join(CORPUS_DIR, flows[0]!.file);
-    const decode = [...new Set(flows.map((f) => `${f.transport}.port==${f.dstPort},${proto}`))];
-    const packets = dissect(file, decode);
+    const packets = dissect(file, decodeRules(flows, proto));
     for (const f of flows) {
       const sent = packets.filter(
         (p) => p.src === `${f.srcIp}|${f.srcPort}` && /:(tcp|udp):/.test(`${p.protocols}:`),
@@ -313,14 +340,8 @@ test('tshark dissects plaintext, WireGuard and OpenVPN classes with their protoc
       for (const p of withPayload)
         assert.ok(p.protocols.split(':').includes(proto), `${cls}: ${p.protocols}`);
     }
-    const malformed = tshark([
-      '-r',
-      file,
-      ...decode.flatMap((d) => ['-d', d]),
-      '-Y',
-      '_ws.malformed || _ws.expert.severity >= 0x800000',
-    ]);
-    assert.equal(malformed.trim(), '', cls);
+    const errors = packets.filter((p) => p.severities.some((v) => v >= 0x800000));
+    assert.equal(errors.length, 0, `${cls}: malformed or erroneous packets`);
   }
 });
 
@@ -347,9 +368,7 @@ test('tshark sees the WireGuard and OpenVPN handshakes start from the initiator'
     for (const [file, mine] of byFile) {
       const these = mine.filter((f) => f.label === e.label);
       if (these.length === 0) continue;
-      const packets = dissect(join(CORPUS_DIR, file), [
-        ...new Set(these.map((f) => `${f.transport}.port==${f.dstPort},${e.proto}`)),
-      ]);
+      const packets = dissect(join(CORPUS_DIR, file), decodeRules(these, e.proto));
       for (const f of these) {
         const client = `${f.srcIp}|${f.srcPort}`;
         const server = `${f.dstIp}|${f.dstPort}`;
@@ -366,6 +385,49 @@ test('tshark sees the WireGuard and OpenVPN handshakes start from the initiator'
           `${file}: responder's handshake`,
         );
       }
+    }
+  }
+});
+
+test('tshark decrypts QUIC flows with the generated key log and sees a whole TLS 1.3 handshake', (t) => {
+  const skip = tsharkSkip();
+  if (skip) return t.skip(skip);
+  const quic = labels.flows.filter((f) => f.label === 'quic');
+  assert.ok(quic.length > 0);
+  for (const [file, flows] of byFile) {
+    const mine = flows.filter((f) => f.label === 'quic');
+    if (mine.length === 0) continue;
+    const keys = join(CORPUS_DIR, file.replace(/\.pcap$/, '.keys'));
+    assert.ok(existsSync(keys), `${keys} exists`);
+    const packets = dissect(join(CORPUS_DIR, file), decodeRules(mine, 'quic'), [
+      '-o',
+      `tls.keylog_file:${keys}`,
+    ]);
+    for (const f of mine) {
+      const client = `${f.srcIp}|${f.srcPort}`;
+      const server = `${f.dstIp}|${f.dstPort}`;
+      const types = (from: string, to: string): string[] =>
+        packets
+          .filter((p) => p.src === from && p.dst === to)
+          .flatMap((p) => p.tlsTypes.split(',').filter((x) => x !== ''));
+      // ClientHello and client Finished; ServerHello, EncryptedExtensions, Certificate, CertificateVerify, Finished.
+      assert.deepEqual(types(client, server), ['1', '20'], `${file}: client handshake`);
+      assert.deepEqual(
+        types(server, client),
+        ['2', '8', '11', '15', '20'],
+        `${file}: server handshake`,
+      );
+      const sni = /SNI (\S+?),/.exec(f.description)?.[1];
+      assert.ok(
+        packets.some((p) => p.src === client && p.sni === sni),
+        `${file}: SNI ${sni}`,
+      );
+      assert.ok(
+        packets
+          .filter((p) => p.src === client || p.src === server)
+          .some((p) => p.protocols.includes(':http3')),
+        `${file}: 1-RTT decrypts`,
+      );
     }
   }
 });

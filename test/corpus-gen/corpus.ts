@@ -88,12 +88,14 @@ export async function generateCorpus(opts: CorpusOptions): Promise<LabelsFile> {
     const fileName = `${cls.name}.pcap`;
     const file = relative(opts.labelsDir, join(opts.pcapDir, fileName)).split('\\').join('/');
     let clock = EPOCH_US + k * 3600 * 1e6;
+    const keylog: string[] = [];
     for (let i = 0; i < opts.flowsPerClass; i++) {
       const port = cls.ports[i % cls.ports.length]!;
       const rng = new Rng(opts.seed, `${cls.name}#${i}`);
       const outcome = await cls.make({ rng, index: i, port });
       if (outcome.transcript.transport !== cls.transport)
         throw new Error(`${cls.name}: made a ${outcome.transcript.transport} flow`);
+      if (outcome.keylog) keylog.push(outcome.keylog);
       const eps = endpointsFor(k, i, cls, port);
       const res = synthesise(outcome.transcript, eps, rng, clock, writer);
       clock = Math.max(res.endUs + 1000, clock + FLOW_SPACING_US);
@@ -114,11 +116,18 @@ export async function generateCorpus(opts: CorpusOptions): Promise<LabelsFile> {
     }
     await writeFile(join(opts.pcapDir, fileName), writer.toBuffer());
     written.add(fileName);
+    // Secrets for tshark's tls.keylog_file, next to the pcap, where the generator has them.
+    if (keylog.length > 0) {
+      const keysName = `${cls.name}.keys`;
+      await writeFile(join(opts.pcapDir, keysName), keylog.join(''));
+      written.add(keysName);
+    }
   }
   // A regenerated corpus must not keep pcaps of classes that no longer exist.
   if (!opts.only) {
     for (const name of await readdir(opts.pcapDir)) {
-      if (name.endsWith('.pcap') && !written.has(name)) await rm(join(opts.pcapDir, name));
+      if ((name.endsWith('.pcap') || name.endsWith('.keys')) && !written.has(name))
+        await rm(join(opts.pcapDir, name));
     }
   }
   const labels: LabelsFile = { version: 1, seed: opts.seed, flows };

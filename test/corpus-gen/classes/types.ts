@@ -14,6 +14,8 @@ export interface FlowOutcome {
   readonly transcript: Transcript;
   /** What is particular to this flow (SNI, version, sizes…), appended to the description. */
   readonly detail: string;
+  /** NSS key log lines that let tshark decrypt the flow, where the generator knows the secrets. */
+  readonly keylog?: string;
 }
 
 /** One class of traffic in the corpus: how to make a flow of it and what it should be called. */
