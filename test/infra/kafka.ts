@@ -205,7 +205,13 @@ export async function startKafka(options: KafkaOptions = {}): Promise<KafkaHandl
       if (!options.keepWorkDir) await rm(workDir, { recursive: true, force: true });
     })());
   try {
-    await awaitReady(proc, () => brokerAnswers(address), options.readyTimeoutMs ?? 120_000, 500);
+    await awaitReady(
+      proc,
+      () => brokerAnswers(address),
+      options.readyTimeoutMs ?? 120_000,
+      500,
+      options.signal,
+    );
   } catch (error) {
     await stop();
     throw explainJavaMismatch(error);

@@ -66,6 +66,20 @@ describe('server processes', () => {
     await stopServer(proc); // idempotent
   });
 
+  it('gives up waiting when aborted, naming the server', async () => {
+    const proc = spawnServer('slow-broker', 'sleep', ['30'], {
+      cwd: dir,
+      logFile: join(dir, 'slow.log'),
+    });
+    const abort = new AbortController();
+    setTimeout(() => abort.abort('SIGINT'), 50);
+    await assert.rejects(
+      awaitReady(proc, () => Promise.resolve(false), 60_000, 20, abort.signal),
+      /slow-broker: start abandoned \(SIGINT\)/,
+    );
+    await stopServer(proc, 1000);
+  });
+
   it('reports a failed one-shot command with its output', async () => {
     await assert.rejects(
       runToLog('storage format', 'sh', ['-c', 'echo "bad cluster id" >&2; exit 1'], {

@@ -74,9 +74,13 @@ export async function awaitReady(
   probe: () => Promise<boolean>,
   timeoutMs: number,
   intervalMs = 250,
+  signal?: AbortSignal,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    if (signal?.aborted) {
+      throw new ServerStartError(`${server.name}: start abandoned (${String(signal.reason)})`);
+    }
     if (server.hasExited()) {
       const code = await server.exited;
       throw new ServerStartError(

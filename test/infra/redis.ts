@@ -99,7 +99,7 @@ export async function startRedis(options: StartOptions = {}): Promise<RedisHandl
       { cwd: workDir, logFile, workDir },
     );
     proc = next;
-    await awaitReady(next, () => redisPing(port), timeoutMs, 50);
+    await awaitReady(next, () => redisPing(port), timeoutMs, 50, options.signal);
   };
   const kill = async (): Promise<void> => {
     if (proc) await stopServer(proc, 10_000);

@@ -133,7 +133,13 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
       if (!options.keepWorkDir) await rm(workDir, { recursive: true, force: true });
     })());
   try {
-    await awaitReady(proc, () => subjectsAnswer(address), options.readyTimeoutMs ?? 120_000);
+    await awaitReady(
+      proc,
+      () => subjectsAnswer(address),
+      options.readyTimeoutMs ?? 120_000,
+      250,
+      options.signal,
+    );
   } catch (error) {
     await stop();
     throw explainJavaMismatch(error);

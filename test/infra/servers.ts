@@ -3,7 +3,7 @@ import { startKafka } from './kafka.js';
 import { startRedis } from './redis.js';
 import { startRegistry } from './registry.js';
 import { reapOrphans } from './reaper.js';
-import type { ServerHandle } from './types.js';
+import type { ServerHandle, StartOptions } from './types.js';
 
 /** A handle for a server given through the environment: nothing to start or stop. */
 export function externalServer(name: ServerName, address: string): ServerHandle {
@@ -31,7 +31,9 @@ export interface RunningServers {
   stopAll(): Promise<void>;
 }
 
-const starters: Record<ServerName, () => Promise<ServerHandle>> = {
+type Starter = (options: StartOptions) => Promise<ServerHandle>;
+
+const starters: Record<ServerName, Starter> = {
   kafka: startKafka,
   registry: startRegistry,
   redis: startRedis,
@@ -45,7 +47,8 @@ const starters: Record<ServerName, () => Promise<ServerHandle>> = {
 export async function startServers(
   only: readonly ServerName[],
   env: NodeJS.ProcessEnv = process.env,
-  starterFor: (name: ServerName) => () => Promise<ServerHandle> = (name) => starters[name],
+  starterFor: (name: ServerName) => Starter = (name) => starters[name],
+  signal?: AbortSignal,
 ): Promise<RunningServers> {
   const overrides: ServerOverrides = parseOverrides(env);
   const reaped = await reapOrphans();
@@ -54,7 +57,7 @@ export async function startServers(
       const given = overrides[name];
       return given !== undefined
         ? Promise.resolve(externalServer(name, given))
-        : starterFor(name)();
+        : starterFor(name)({ signal });
     }),
   );
   const handles: ServerHandle[] = [];

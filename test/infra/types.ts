@@ -25,4 +25,6 @@ export interface StartOptions {
   readyTimeoutMs?: number;
   /** Keep the server's temp dir (data and log) after stop, for debugging. */
   keepWorkDir?: boolean;
+  /** Gives up waiting for readiness (and stops the server) when aborted, e.g. on Ctrl-C. */
+  signal?: AbortSignal;
 }

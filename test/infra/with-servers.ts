@@ -25,10 +25,12 @@ async function main(): Promise<number> {
   let servers: RunningServers | undefined;
   let child: ReturnType<typeof spawn> | undefined;
   let signalled: NodeJS.Signals | undefined;
+  const abort = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
     if (signalled) return;
     signalled = signal;
     log(`${signal}: stopping`);
+    abort.abort(signal);
     // The command sees the signal first and gets to clean up; the servers stop after it.
     if (child && child.exitCode === null) child.kill(signal);
   };
@@ -40,8 +42,9 @@ async function main(): Promise<number> {
   try {
     log(`starting ${args.only.join(', ')}`);
     try {
-      servers = await startServers(args.only);
+      servers = await startServers(args.only, process.env, undefined, abort.signal);
     } catch (error) {
+      if (signalled) return 128 + (constants.signals[signalled] ?? 0);
       console.error(`[servers] could not start: ${(error as Error).message}`);
       return 1;
     }
