@@ -101,14 +101,17 @@ export class Scorer {
       else prepared.push(p);
       noteCommit(commits, item);
     }
+    // Watermarks move only once the batch has been applied: a retried batch must meet the
+    // same watermarks, or its own later flows would make its earlier ones "too late".
+    const watermarks = new Map(this.eventWatermarks);
     let tooLate = 0;
     for (const p of prepared) {
-      const wm = this.eventWatermarks.get(p.pid) ?? -Infinity;
+      const wm = watermarks.get(p.pid) ?? -Infinity;
       if (p.eventMs < wm - this.config.allowedLatenessMs) {
         p.tooLate = true;
         tooLate += 1;
       }
-      if (p.eventMs > wm) this.eventWatermarks.set(p.pid, p.eventMs);
+      if (p.eventMs > wm) watermarks.set(p.pid, p.eventMs);
     }
 
     const state = await this.store.read(readRequestOf(prepared, this.config.tiers.length));
@@ -134,6 +137,7 @@ export class Scorer {
         `${applied.conflicts} state updates overlap offsets another writer applied since the read; re-read and retry the batch`,
         { retriable: true },
       );
+    for (const [pid, wm] of watermarks) this.eventWatermarks.set(pid, wm);
     return {
       detections,
       rejected,

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import type { FlowFeatures } from '@opaqueflow/flow-model';
 import { bucketIndexOf, summarizeTier } from '../baseline.js';
-import { compileScorerConfig, type ScorerConfigInput } from '../config.js';
+import { compileScorerConfig } from '../config.js';
 import type { ExceptionSource, ScoringException } from '../exceptions.js';
 import { Scorer } from '../scorer.js';
-import { prepareItem, type BatchItem, type PreparedItem } from '../prepare.js';
+import type { BatchItem } from '../prepare.js';
 import { portKeyOf, type ScorerStore } from '../store-types.js';
 import { itemsOf, makeFeatures } from './fixtures.js';
 
@@ -28,59 +28,7 @@ export interface StoreHarness {
 /** Creates an empty, isolated state (a fresh memory store, a fresh Redis key prefix). */
 export type StoreFactory = () => Promise<StoreHarness>;
 
-const T0 = Date.UTC(2026, 10, 27, 12, 0, 0);
-const MIN = 60_000;
-const HOUR = 60 * MIN;
-
-const fast: ScorerConfigInput = {
-  learning: { minFlows: 20, minAgeMs: 10 * MIN },
-  networks: { sensitive: ['10.9.0.0/16'] },
-};
-
-/** Baseline totals, aggregates and host evidence a batch sequence left in the store. */
-async function totalsOf(scorer: Scorer, store: ScorerStore, items: readonly BatchItem[]) {
-  const ports = new Map<string, PreparedItem>();
-  const aggregates = new Set<string>();
-  const hosts = new Set<string>();
-  for (const item of items) {
-    const p = prepareItem(item, scorer.config);
-    if (typeof p === 'string') continue;
-    ports.set(p.portKey, p);
-    if (!p.opaque) continue;
-    aggregates.add(p.detectionId);
-    hosts.add(p.host);
-  }
-  const baselines: Record<string, unknown> = {};
-  for (const [key, p] of ports)
-    baselines[key] = await scorer.baseline(p.port, p.transport, null, T0 + 2 * HOUR);
-  const read = await store.read({
-    ports: [],
-    aggregates: [...aggregates].map((id) => ({ id, pids: [] })),
-    hosts: [...hosts].map((addr) => ({ addr, pids: [] })),
-    tierCount: scorer.config.tiers.length,
-  });
-  const aggregateTotals: Record<string, unknown> = {};
-  for (const [id, a] of read.aggregates)
-    aggregateTotals[id] =
-      a === null
-        ? null
-        : {
-            first: a.firstSeenMs,
-            last: a.lastSeenMs,
-            flows: a.flowCount,
-            bytes: a.bytes,
-            samples: a.sampleFlowIds.length,
-          };
-  const hostEvidence: Record<string, number> = {};
-  for (const [addr, h] of read.hosts) hostEvidence[addr] = Math.round((h?.evidence ?? 0) * 1e6);
-  return { baselines, aggregates: aggregateTotals, hostEvidence };
-}
-
-function beacon(count: number, spec: Parameters<typeof makeFeatures>[0] = {}, everyMs = 30_000) {
-  return Array.from({ length: count }, (_, i) =>
-    makeFeatures({ startMs: T0 + i * everyMs, srcPort: 50_000 + i, ...spec }),
-  );
-}
+import { beacon, fast, HOUR, MIN, T0, totalsOf } from './suite-helpers.js';
 
 /**
  * The behaviour every ScorerStore must show. Runs against the memory store in the unit

@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  compileScorerConfig,
+  MemoryScorerStore,
+  Scorer,
+  ScoringError,
+  storeUnavailable,
+  type ScorerStore,
+} from '@opaqueflow/scoring';
+import { itemsOf, makeFeatures } from '@opaqueflow/scoring/testing';
+
+const T0 = Date.UTC(2026, 10, 27, 12, 0, 0);
+const MIN = 60_000;
+
+test('a retried batch meets the same lateness watermarks as its first attempt', async () => {
+  const memory = new MemoryScorerStore();
+  let failApply = true;
+  const flaky: ScorerStore = {
+    read: (r) => memory.read(r),
+    apply: (r) => {
+      if (failApply) {
+        failApply = false;
+        return Promise.reject(storeUnavailable('connection reset'));
+      }
+      return memory.apply(r);
+    },
+    close: () => memory.close(),
+  };
+  const scorer = new Scorer({
+    config: compileScorerConfig({ allowedLatenessMs: 5 * MIN }),
+    store: flaky,
+  });
+  // Ten minutes of flows in one batch: none is late relative to the flows before it.
+  const batch = itemsOf(
+    Array.from({ length: 11 }, (_, i) =>
+      makeFeatures({ kind: 'tls', startMs: T0 + i * MIN, srcPort: 40_000 + i }),
+    ),
+  );
+  await assert.rejects(
+    scorer.processBatch(batch),
+    (e: unknown) => e instanceof ScoringError && e.retriable,
+  );
+  const retried = await scorer.processBatch(batch);
+  assert.equal(retried.stats.tooLate, 0);
+  assert.equal((await scorer.baseline(443, 'tcp')).flows, 11);
+});
+
+test('an empty batch touches nothing and commits nothing', async () => {
+  const store = new MemoryScorerStore();
+  const scorer = new Scorer({ config: compileScorerConfig(), store });
+  const r = await scorer.processBatch([]);
+  assert.deepEqual(r.commits, []);
+  assert.deepEqual(r.detections, []);
+  assert.deepEqual(store.size(), { ports: 0, aggregates: 0, hosts: 0 });
+});
+
+test('memory store entries expire by their wall-clock TTL', async () => {
+  let now = 1_000_000;
+  const store = new MemoryScorerStore(() => now);
+  const config = compileScorerConfig({
+    aggregation: { windowMs: 60 * MIN },
+    ttlSlackMs: 0,
+    allowedLatenessMs: 0,
+  });
+  const scorer = new Scorer({ config, store, clock: () => now });
+  await scorer.processBatch(itemsOf([makeFeatures({ startMs: T0 })]));
+  assert.deepEqual(store.size(), { ports: 1, aggregates: 1, hosts: 1 });
+  now += 60 * MIN + 1; // the aggregate's window has passed
+  assert.deepEqual(store.size(), { ports: 1, aggregates: 0, hosts: 1 });
+  now += 7 * 24 * 60 * MIN; // a week later the baseline is gone too
+  assert.equal(store.size().ports, 0);
+});
+
+test('scopes give a site its own baseline of a port', async () => {
+  const scorer = new Scorer({
+    config: compileScorerConfig({
+      networks: { scopes: [{ name: 'paris', cidrs: ['10.20.0.0/16'] }] },
+    }),
+    store: new MemoryScorerStore(),
+  });
+  await scorer.processBatch(
+    itemsOf([
+      makeFeatures({ kind: 'tls', src: '10.20.1.1', srcPort: 1 }),
+      makeFeatures({ kind: 'tls', src: '10.20.1.2', srcPort: 2 }),
+      makeFeatures({ kind: 'tls', src: '10.30.1.1', srcPort: 3 }),
+    ]),
+  );
+  assert.equal((await scorer.baseline(443, 'tcp', 'paris')).flows, 2);
+  assert.equal((await scorer.baseline(443, 'tcp')).flows, 1);
+});
