@@ -60,13 +60,15 @@ export function startsWithBytes(b: Uint8Array, sig: readonly number[], offset = 
   return true;
 }
 
+function asBuffer(b: Uint8Array): Buffer {
+  return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+}
+
 /** Latin-1 decode of a bounded slice: one char per byte, never throws. */
 export function ascii(b: Uint8Array, start: number, end: number): string {
   const s = Math.max(0, start);
   const e = Math.min(b.length, end);
-  let out = '';
-  for (let i = s; i < e; i++) out += String.fromCharCode(b[i] ?? 0);
-  return out;
+  return e > s ? asBuffer(b).toString('latin1', s, e) : '';
 }
 
 /** Index of the first CRLF or LF at or after `from` within `limit` bytes; -1 when absent. */
@@ -79,12 +81,12 @@ export function lineEnd(b: Uint8Array, from = 0, limit = b.length): number {
 
 /** Index of `needle` (ASCII) in `b` within [from, from+limit); -1 when absent. */
 export function indexOfAscii(b: Uint8Array, needle: string, from = 0, limit = b.length): number {
-  const end = Math.min(b.length, from + limit) - needle.length;
-  const first = needle.charCodeAt(0);
-  for (let i = Math.max(0, from); i <= end; i++) {
-    if (b[i] === first && startsWithAscii(b, needle, i)) return i;
-  }
-  return -1;
+  const start = Math.max(0, from);
+  const end = Math.min(b.length, start + limit);
+  if (end - start < needle.length) return -1;
+  // Native search over a view bounded to the window (no copy).
+  const at = asBuffer(b).subarray(start, end).indexOf(needle, 0, 'latin1');
+  return at < 0 ? -1 : start + at;
 }
 
 export function isPrintable(c: number): boolean {

@@ -37,7 +37,7 @@ function header(b: Uint8Array, at: number): Recognition | null {
   const version = u8(b, at + 17);
   const major = version >> 4;
   const exchange = u8(b, at + 18);
-  const details: Record<string, string> = { initiatorSpi: hex(b, at, at + 8) };
+  const details: Record<string, string> = {};
   let name: string | undefined;
   if (major === 1) {
     name = V1_EXCHANGES[exchange];
@@ -66,6 +66,7 @@ function header(b: Uint8Array, at: number): Recognition | null {
       confidence = 3;
     } else details.truncated = 'true';
   } else details.truncated = 'true';
+  details.initiatorSpi = hex(b, at, at + 8);
   // A first IKE_SA_INIT / main mode message has a zero responder SPI.
   if (zero8(b, at + 8) && confidence === 2) confidence = 3;
   return {

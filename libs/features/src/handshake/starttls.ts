@@ -4,7 +4,7 @@
 // (RFC 4511 §4.14, OID 1.3.6.1.4.1.1466.20037), PostgreSQL SSLRequest (protocol docs
 // §55.2.10), MySQL SSLRequest (CLIENT_SSL capability). The same code names the plain
 // protocol when no upgrade is asked for, or the server refuses it.
-import { indexOfAscii, u32, u8 } from './bytes.js';
+import { ascii, indexOfAscii, u32, u8 } from './bytes.js';
 import { isMysqlSslRequest, PG_SSL_REQUEST, recogniseMysqlGreeting } from './database.js';
 import type { Recognition, RecogniseContext } from './result.js';
 import { hasPort } from './result.js';
@@ -228,6 +228,10 @@ function mysql(fwd: Uint8Array | null, rev: Uint8Array | null): Recognition | nu
   return upgraded('mysql', 'requested', fwd, fwd.length > 36 ? 36 : -1, null, -1);
 }
 
+const CLIENT_START =
+  /^(EHLO |HELO |LHLO |USER |AUTH |FEAT|SYST|OPTS |CAPA|STLS|APOP |<\?xml|<stream:stream|[A-Za-z0-9.]{1,16} (CAPABILITY|STARTTLS|LOGIN|AUTHENTICATE|ID|NOOP))/i;
+const SERVER_START = /^(220[ -]|\* OK|\* PREAUTH|\+OK |<\?xml|<stream:stream)/i;
+
 /** Flow-level recognition of text protocols and their STARTTLS upgrades. */
 export function recogniseUpgrade(
   fwd: Uint8Array | null,
@@ -236,6 +240,10 @@ export function recogniseUpgrade(
 ): Recognition | null {
   const binary = ldap(fwd) ?? postgres(fwd, rev) ?? mysql(fwd, rev);
   if (binary !== null) return binary;
+  // Cheap gate on the first bytes before splitting lines: most flows are not mail/FTP/XMPP.
+  const fHead = fwd !== null ? ascii(fwd, 0, 32) : '';
+  const rHead = rev !== null ? ascii(rev, 0, 16) : '';
+  if (!CLIENT_START.test(fHead) && !SERVER_START.test(rHead)) return null;
   const f = fwd !== null ? textLines(fwd) : null;
   const r = rev !== null ? textLines(rev) : null;
   const anyText = (t: TextLines | null) =>
