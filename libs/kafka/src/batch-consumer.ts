@@ -1,10 +1,11 @@
-import type { Context, Link, Tracer } from '@opentelemetry/api';
+import type { Context, Link, Meter, Tracer } from '@opentelemetry/api';
 import { SpanKind, SpanStatusCode, context as contextApi, trace } from '@opentelemetry/api';
 import { extractTraceContext } from '@opaqueflow/telemetry';
 import type { Consumer } from 'kafkajs';
 import type { TopicCodec } from './codec.js';
 import type { ConsumedRecord } from './consumer.js';
 import { letterFor } from './consumer.js';
+import { recordCounters } from './counters.js';
 import type { DeadLetter, DlqPublisher } from './dlq.js';
 
 /** Links beyond this many are dropped: a span is not the place to list a whole batch. */
@@ -30,6 +31,8 @@ export interface RecordBatchConsumerOptions<T> {
   readonly handleBatch: (records: readonly ConsumedRecord<T>[], batch: BatchInfo) => Promise<void>;
   readonly onDeadLetter?: (letter: DeadLetter) => void;
   readonly tracer?: Tracer;
+  /** Counts opaqueflow_<stage>_records_consumed_total and …_dead_lettered_total. */
+  readonly meter?: Meter;
   readonly fromBeginning?: boolean;
 }
 
@@ -47,6 +50,7 @@ export async function runRecordBatchConsumer<T>(
 ): Promise<void> {
   const { consumer, codec, dlq, stage } = options;
   const tracer = options.tracer ?? trace.getTracer('opaqueflow-kafka');
+  const counters = recordCounters(options.meter, stage);
   await consumer.subscribe({
     topics: [codec.topic],
     fromBeginning: options.fromBeginning ?? false,
@@ -96,7 +100,10 @@ export async function runRecordBatchConsumer<T>(
       try {
         if (letters.length > 0) {
           await dlq.publish(letters);
-          for (const letter of letters) options.onDeadLetter?.(letter);
+          for (const letter of letters) {
+            counters.deadLettered(batch.topic, letter.code);
+            options.onDeadLetter?.(letter);
+          }
         }
         if (records.length > 0)
           await contextApi.with(ctx, () =>
@@ -106,6 +113,7 @@ export async function runRecordBatchConsumer<T>(
               context: ctx,
             }),
           );
+        counters.consumed(batch.topic, records.length);
         payload.resolveOffset(batch.lastOffset());
         await payload.commitOffsetsIfNecessary();
         await payload.heartbeat();

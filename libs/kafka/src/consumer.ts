@@ -1,8 +1,9 @@
-import type { Context, Tracer } from '@opentelemetry/api';
+import type { Context, Meter, Tracer } from '@opentelemetry/api';
 import { SpanKind, SpanStatusCode, context as contextApi, trace } from '@opentelemetry/api';
 import { extractTraceContext } from '@opaqueflow/telemetry';
 import type { Consumer, IHeaders, KafkaMessage } from 'kafkajs';
 import type { TopicCodec } from './codec.js';
+import { recordCounters } from './counters.js';
 import type { DeadLetter, DlqPublisher } from './dlq.js';
 
 export interface ConsumedRecord<T> {
@@ -27,6 +28,8 @@ export interface RecordConsumerOptions<T> {
   /** Told about each dead letter after the DLQ acknowledged it (count it, log it). */
   readonly onDeadLetter?: (letter: DeadLetter) => void;
   readonly tracer?: Tracer;
+  /** Counts opaqueflow_<stage>_records_consumed_total and …_dead_lettered_total. */
+  readonly meter?: Meter;
   readonly fromBeginning?: boolean;
 }
 
@@ -39,6 +42,7 @@ export interface RecordConsumerOptions<T> {
 export async function runRecordConsumer<T>(options: RecordConsumerOptions<T>): Promise<void> {
   const { consumer, codec, dlq, stage } = options;
   const tracer = options.tracer ?? trace.getTracer('opaqueflow-kafka');
+  const counters = recordCounters(options.meter, stage);
   await consumer.subscribe({
     topics: [codec.topic],
     fromBeginning: options.fromBeginning ?? false,
@@ -68,9 +72,11 @@ export async function runRecordConsumer<T>(options: RecordConsumerOptions<T>): P
           span.setStatus({ code: SpanStatusCode.ERROR, message: decoded.error.code });
           const letter = letterFor(message, topic, partition, stage, decoded.error);
           await dlq.publish([letter]);
+          counters.deadLettered(topic, letter.code);
           options.onDeadLetter?.(letter);
           return;
         }
+        counters.consumed(topic);
         await contextApi.with(ctx, () =>
           options.handle({
             value: decoded.value,

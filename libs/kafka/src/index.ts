@@ -40,6 +40,8 @@ export { RecordProducer } from './producer.js';
 export type { OutgoingRecord, SendOutcome } from './producer.js';
 export { runRecordConsumer } from './consumer.js';
 export type { ConsumedRecord, RecordConsumerOptions } from './consumer.js';
+export { recordCounters } from './counters.js';
+export type { RecordCounters } from './counters.js';
 export { runRecordBatchConsumer } from './batch-consumer.js';
 export type { BatchInfo, RecordBatchConsumerOptions } from './batch-consumer.js';
 export { CLOSED_ENUMS, checkSchemaEvolution, readsDataOf } from './evolution.js';

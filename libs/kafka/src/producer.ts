@@ -1,8 +1,10 @@
-import type { Context, Tracer } from '@opentelemetry/api';
+import type { Context, Meter, Tracer } from '@opentelemetry/api';
 import { SpanKind, SpanStatusCode, context as contextApi, trace } from '@opentelemetry/api';
 import { injectTraceContext } from '@opaqueflow/telemetry';
 import type { IHeaders, Message, Producer, RecordMetadata } from 'kafkajs';
 import type { TopicCodec } from './codec.js';
+import type { RecordCounters } from './counters.js';
+import { recordCounters } from './counters.js';
 import type { KafkaError } from './errors.js';
 
 export interface OutgoingRecord<T> {
@@ -28,11 +30,23 @@ export class RecordProducer<T> {
   private readonly producer: Producer;
   private readonly codec: TopicCodec<T>;
   private readonly tracer: Tracer;
+  private readonly counters: RecordCounters;
 
-  constructor(options: { producer: Producer; codec: TopicCodec<T>; tracer?: Tracer }) {
+  constructor(options: {
+    producer: Producer;
+    codec: TopicCodec<T>;
+    tracer?: Tracer;
+    /** With a stage, counts opaqueflow_<stage>_records_produced_total / …_unencodable_total. */
+    meter?: Meter;
+    stage?: string;
+  }) {
     this.producer = options.producer;
     this.codec = options.codec;
     this.tracer = options.tracer ?? trace.getTracer('opaqueflow-kafka');
+    this.counters = recordCounters(
+      options.stage === undefined ? undefined : options.meter,
+      options.stage ?? '',
+    );
   }
 
   async send(records: readonly OutgoingRecord<T>[], parent?: Context): Promise<SendOutcome> {
@@ -68,6 +82,8 @@ export class RecordProducer<T> {
     try {
       const metadata =
         messages.length === 0 ? [] : await this.producer.send({ topic, acks: -1, messages });
+      this.counters.produced(topic, messages.length);
+      if (failed.length > 0) this.counters.unencodable(topic, failed.length);
       if (failed.length > 0)
         span.setStatus({ code: SpanStatusCode.ERROR, message: `${failed.length} not encodable` });
       return { sent: messages.length, failed, metadata };
