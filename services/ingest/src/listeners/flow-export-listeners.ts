@@ -5,6 +5,7 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { FlowExportDecoder, type DecodeResult, type TemplateSummary } from '@opaqueflow/decoders';
 import { BoundedQueue } from './bounded-queue.js';
 import { IpfixTcpFramer } from './ipfix-tcp-framer.js';
+import { listenerMetrics, type ListenerMetrics } from './listener-metrics.js';
 import { RejectionLog } from './rejection-log.js';
 import type {
   DropStage,
@@ -12,6 +13,8 @@ import type {
   ListenerAddresses,
   ListenerStats,
 } from './types.js';
+
+type ListenerName = 'netflow' | 'ipfix_udp' | 'ipfix_tcp' | 'sflow';
 
 interface Received {
   readonly bytes: Uint8Array;
@@ -30,6 +33,7 @@ export class FlowExportListeners {
   readonly decoder: FlowExportDecoder;
   private readonly queue: BoundedQueue<Received>;
   private readonly rejections: RejectionLog;
+  private readonly metrics: ListenerMetrics | null;
   private readonly udp: Socket[] = [];
   private tcp: Server | null = null;
   private readonly connections = new Set<TcpSocket>();
@@ -53,6 +57,19 @@ export class FlowExportListeners {
     });
     this.queue = new BoundedQueue(options.queueCapacity ?? 10_000);
     this.rejections = new RejectionLog(options.logger);
+    this.metrics = options.meter === undefined ? null : listenerMetrics(options.meter);
+  }
+
+  /** Count a drop at `stage` for `reason`, and log the reason at most once a minute. */
+  private drop(
+    stage: DropStage,
+    reason: string,
+    details: Record<string, unknown>,
+    count = 1,
+  ): void {
+    this.drops[stage] += count;
+    this.metrics?.drops.add(count, { stage, reason });
+    this.rejections.note(reason, { stage, ...details });
   }
 
   async start(): Promise<ListenerAddresses> {
@@ -67,10 +84,10 @@ export class FlowExportListeners {
     const sflow = port(o.sflowPort, 6343);
     try {
       this.ports = {
-        netflow: netflow === null ? null : await this.bindUdp(host, netflow),
-        ipfixUdp: ipfixUdp === null ? null : await this.bindUdp(host, ipfixUdp),
+        netflow: netflow === null ? null : await this.bindUdp(host, netflow, 'netflow'),
+        ipfixUdp: ipfixUdp === null ? null : await this.bindUdp(host, ipfixUdp, 'ipfix_udp'),
         ipfixTcp: ipfixTcp === null ? null : await this.listenTcp(host, ipfixTcp),
-        sflow: sflow === null ? null : await this.bindUdp(host, sflow),
+        sflow: sflow === null ? null : await this.bindUdp(host, sflow, 'sflow'),
       };
     } catch (err) {
       await this.close();
@@ -90,19 +107,18 @@ export class FlowExportListeners {
     return this.ports;
   }
 
-  private bindUdp(host: string, port: number): Promise<number> {
+  private bindUdp(host: string, port: number, listener: ListenerName): Promise<number> {
     const socket = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4', reuseAddr: false });
     this.udp.push(socket);
     socket.on('message', (msg: Buffer, rinfo: RemoteInfo) => {
-      this.enqueue(msg, rinfo.address);
+      this.enqueue(msg, rinfo.address, listener);
     });
     return new Promise((resolve, reject) => {
       socket.once('error', reject);
       socket.bind(port, host, () => {
         socket.off('error', reject);
         socket.on('error', (err) => {
-          this.drops.socket++;
-          this.rejections.note('socket', { error: err.message });
+          this.drop('socket', 'socket-error', { listener, error: err.message });
         });
         resolve(socket.address().port);
       });
@@ -113,7 +129,7 @@ export class FlowExportListeners {
     const max = this.options.maxTcpConnections ?? 256;
     const server = createServer((conn) => {
       if (this.connections.size >= max || this.state !== 'running') {
-        this.drops.socket++;
+        this.drop('socket', 'tcp-connection-refused', { connections: this.connections.size });
         conn.destroy();
         return;
       }
@@ -123,15 +139,14 @@ export class FlowExportListeners {
       conn.on('data', (chunk: Buffer) => {
         const messages = framer.push(chunk);
         if (messages === null) {
-          this.drops.decode++;
-          this.rejections.note('tcp-framing-lost', { exporter });
+          this.drop('decode', 'tcp-framing-lost', { exporter });
           conn.destroy();
           return;
         }
-        for (const m of messages) this.enqueue(m, exporter);
+        for (const m of messages) this.enqueue(m, exporter, 'ipfix_tcp');
       });
-      conn.on('error', () => {
-        this.drops.socket++;
+      conn.on('error', (err) => {
+        this.drop('socket', 'tcp-connection-error', { exporter, error: err.message });
       });
       conn.on('close', () => this.connections.delete(conn));
     });
@@ -146,11 +161,11 @@ export class FlowExportListeners {
     });
   }
 
-  private enqueue(bytes: Uint8Array, exporter: string): void {
+  private enqueue(bytes: Uint8Array, exporter: string, listener: ListenerName): void {
     this.packetsReceived++;
+    this.metrics?.packets.add(1, { listener });
     if (!this.queue.push({ bytes, exporter, receivedMs: Date.now() })) {
-      this.drops['queue-full']++;
-      this.rejections.note('queue-full', { exporter, capacity: this.queue.capacity });
+      this.drop('queue-full', 'queue-full', { exporter, capacity: this.queue.capacity });
       return;
     }
     this.kick();
@@ -186,29 +201,31 @@ export class FlowExportListeners {
   }
 
   private account(result: DecodeResult, exporter: string): void {
-    if (result.rejected !== null) {
-      this.drops.decode++;
-      this.rejections.note(result.rejected, { exporter, protocol: result.protocol });
-    }
+    const protocol = result.protocol;
+    if (result.rejected !== null) this.drop('decode', result.rejected, { exporter, protocol });
     for (const reason of result.setRejects) {
-      if (reason === 'template-missing') continue;
-      this.drops.decode++;
-      this.rejections.note(reason, { exporter, protocol: result.protocol });
+      if (reason !== 'template-missing') this.drop('decode', reason, { exporter, protocol });
     }
     if (result.missing.length > 0) {
-      this.drops['template-missing'] += result.missing.length;
       const first = result.missing[0]!;
-      this.rejections.note('template-missing', {
-        exporter,
-        protocol: first.protocol,
-        observationDomain: first.observationDomain,
-        templateId: first.templateId,
-      });
+      this.drop(
+        'template-missing',
+        'template-missing',
+        {
+          exporter,
+          protocol: first.protocol,
+          observationDomain: first.observationDomain,
+          templateId: first.templateId,
+        },
+        result.missing.length,
+      );
     }
   }
 
   private async deliver(records: Parameters<FlowExportListenersOptions['onRecords']>[0]) {
     this.records += records.length;
+    // A batch comes from one decode (or one sFlow flush): one protocol.
+    this.metrics?.records.add(records.length, { protocol: records[0]?.source ?? 'unknown' });
     try {
       await this.options.onRecords(records);
     } catch (err) {

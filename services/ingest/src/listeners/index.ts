@@ -2,6 +2,8 @@ export { FlowExportListeners } from './flow-export-listeners.js';
 export { BoundedQueue } from './bounded-queue.js';
 export { IpfixTcpFramer } from './ipfix-tcp-framer.js';
 export { RejectionLog } from './rejection-log.js';
+export { listenerMetrics } from './listener-metrics.js';
+export type { ListenerMeter, ListenerMetrics } from './listener-metrics.js';
 export type { WarnLogger } from './rejection-log.js';
 export { createTemplateEndpoint, groupTemplates } from './template-endpoint.js';
 export type { TemplateEndpointOptions } from './template-endpoint.js';

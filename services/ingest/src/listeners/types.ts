@@ -4,6 +4,7 @@ import type {
   FlowExportStats,
   TemplateStore,
 } from '@opaqueflow/decoders';
+import type { ListenerMeter } from './listener-metrics.js';
 import type { WarnLogger } from './rejection-log.js';
 
 /** Where drops happen between the socket and a FlowRecord. */
@@ -24,11 +25,13 @@ export interface FlowExportListenersOptions {
   readonly queueCapacity?: number;
   /** How often open sFlow flows are checked against their timeouts. */
   readonly sflowFlushIntervalMs?: number;
-  /** Largest IPFIX message accepted on TCP (the length field allows 65535). */
+  /** IPFIX TCP connections held at once; more are refused (counted as socket drops). */
   readonly maxTcpConnections?: number;
   readonly decoder?: FlowExportDecoderOptions;
   readonly templateStore?: TemplateStore;
   readonly logger?: WarnLogger;
+  /** OpenTelemetry meter for opaqueflow_ingest_flow_export_* counters. */
+  readonly meter?: ListenerMeter;
   /** Receives every decoded flow; a returned promise is awaited (back-pressure). */
   readonly onRecords: (records: FlowRecord[]) => void | Promise<void>;
 }

@@ -5,7 +5,11 @@ import { connect } from 'node:net';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import type { FlowRecord } from '@opaqueflow/flow-model';
-import { FlowExportListeners, createTemplateEndpoint } from '../../src/listeners/index.js';
+import {
+  FlowExportListeners,
+  createTemplateEndpoint,
+  type ListenerMeter,
+} from '../../src/listeners/index.js';
 import {
   dataSet,
   ethernetFrame,
@@ -137,13 +141,29 @@ test('UDP NetFlow, IPFIX and sFlow plus TCP IPFIX reach onRecords; templates are
   assert.equal(l.stats().records, 4);
 });
 
+/** A meter that keeps what was added, per counter name and label set. */
+function recordingMeter(): { meter: ListenerMeter; added: Map<string, number> } {
+  const added = new Map<string, number>();
+  const meter = {
+    createCounter: (name: string) => ({
+      add: (v: number, attrs?: Record<string, unknown>) => {
+        const key = `${name}${JSON.stringify(attrs ?? {})}`;
+        added.set(key, (added.get(key) ?? 0) + v);
+      },
+    }),
+  } as unknown as ListenerMeter;
+  return { meter, added };
+}
+
 test('drops are counted by stage: decode, template-missing, queue-full', async () => {
+  const { meter, added } = recordingMeter();
   let release: () => void = () => undefined;
   const blocked = new Promise<void>((r) => (release = r));
   let delivered = 0;
   const l = new FlowExportListeners({
     ...ephemeral,
     queueCapacity: 2,
+    meter,
     onRecords: async (r) => {
       delivered += r.length;
       await blocked;
@@ -172,6 +192,15 @@ test('drops are counted by stage: decode, template-missing, queue-full', async (
     assert.equal(s.drops.decode, 1);
     assert.equal(s.drops['template-missing'], 1);
     assert.equal(s.decoder.rejects['unknown-version'], 1);
+    const drops = 'opaqueflow_ingest_flow_export_drops_total';
+    assert.equal(added.get(`${drops}{"stage":"queue-full","reason":"queue-full"}`), 20);
+    assert.equal(added.get(`${drops}{"stage":"decode","reason":"unknown-version"}`), 1);
+    assert.equal(added.get(`${drops}{"stage":"template-missing","reason":"template-missing"}`), 1);
+    assert.equal(
+      added.get('opaqueflow_ingest_flow_export_packets_total{"listener":"ipfix_udp"}'),
+      23,
+    );
+    assert.equal(added.get('opaqueflow_ingest_flow_export_records_total{"protocol":"ipfix"}'), 1);
   } finally {
     release();
     await l.close();
