@@ -18,6 +18,7 @@ import {
 } from './randomness/analyse.js';
 import { decideVerdict } from './verdict/decide.js';
 import { borrowedFraming } from './verdict/framing.js';
+import { contentStreamValid } from './verdict/content-check.js';
 
 export type FeatureExtractor = (flow: FlowRecord) => FlowFeatures;
 
@@ -71,6 +72,7 @@ function summaryOf(flow: FlowRecord): FlowSummary {
   };
 }
 
+/** The exporter's evidence with every field checked: what the record carries downstream. */
 function exporterEvidenceOf(value: unknown): ExporterEvidence | null {
   if (typeof value !== 'object' || value === null) return null;
   const e = value as Partial<ExporterEvidence>;
@@ -116,6 +118,9 @@ function extractWith(flow: FlowRecord, options: CompiledOptions): FlowFeatures {
     content = detectContentMagic(responderBytes);
     if (content !== null) contentIn = 'rev';
   }
+  const contentBytes = contentIn === 'fwd' ? initiatorBytes : responderBytes;
+  const contentValid =
+    content === null || contentBytes === null ? null : contentStreamValid(content, contentBytes);
 
   const exporterEvidence = exporterEvidenceOf(flow.exporterEvidence);
   const framing = borrowedFraming(flow, handshake, initiatorBytes, initiator, options);
@@ -124,6 +129,7 @@ function extractWith(flow: FlowRecord, options: CompiledOptions): FlowFeatures {
       handshake,
       content,
       contentIn,
+      contentValid,
       initiator,
       responder,
       exporterEvidence,
@@ -137,7 +143,7 @@ function extractWith(flow: FlowRecord, options: CompiledOptions): FlowFeatures {
     flow: summaryOf(flow),
     initiator: initiator === null ? null : toDirectionRandomness(initiator),
     responder: responder === null ? null : toDirectionRandomness(responder),
-    exporterEvidence: flow.exporterEvidence ?? null,
+    exporterEvidence,
     handshake,
     content,
     port: classifyPort(dstPort, transport, seenProtocol, options.ports),

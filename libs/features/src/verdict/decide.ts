@@ -16,6 +16,8 @@ export interface VerdictInput {
   readonly initiator: RandomnessDetail | null;
   readonly responder: RandomnessDetail | null;
   readonly exporterEvidence: ExporterEvidence | null;
+  /** false when the bytes after a gzip/zip magic are not a deflate stream (content-check.ts). */
+  readonly contentValid: boolean | null;
   /** Set when a recognised key exchange is only borrowed framing (see framing.ts). */
   readonly borrowedFraming: string | null;
 }
@@ -40,7 +42,7 @@ function describeNotRandom(side: string, d: RandomnessDetail): string {
  * randomness of the payload prefixes, then an exporter's figures, else insufficient.
  */
 export function decideVerdict(input: VerdictInput, options: CompiledOptions): VerdictResult {
-  const { handshake, initiator, responder } = input;
+  const { handshake, initiator } = input;
   // Not a type guard on purpose: "too short" must not narrow the detail away to null.
   const enough = (d: RandomnessDetail): boolean => d.length >= options.minBytes;
 
@@ -68,12 +70,24 @@ export function decideVerdict(input: VerdictInput, options: CompiledOptions): Ve
     return { verdict: protocolVerdict, evidence: [seen] };
   }
 
-  if (input.content !== null && input.contentIn !== null) {
+  if (input.content !== null && input.contentIn !== null && input.contentValid !== false) {
     return {
       verdict: CONTENT_VERDICT[input.content] ?? 'compressed',
       evidence: [`content:${input.content}:${SIDE[input.contentIn]}`],
     };
   }
+  const result = judgeRandomness(input, options);
+  if (input.content !== null && input.contentIn !== null) {
+    // A magic number in front of bytes that do not decode: the format was borrowed.
+    const borrowed = `content-magic-without-stream:${input.content}:${SIDE[input.contentIn]}`;
+    return { verdict: result.verdict, evidence: [...result.evidence, borrowed] };
+  }
+  return result;
+}
+
+function judgeRandomness(input: VerdictInput, options: CompiledOptions): VerdictResult {
+  const { initiator, responder } = input;
+  const enough = (d: RandomnessDetail): boolean => d.length >= options.minBytes;
 
   // The initiator chose what to send: its bytes decide when there are enough of them. The
   // responder decides only when the initiator said too little (server-first protocols).

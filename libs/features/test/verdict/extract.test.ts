@@ -11,6 +11,21 @@ import { captureClientHello } from '../tls-capture.js';
 
 const extract = createFeatureExtractor();
 
+const VERDICTS = new Set([
+  'opaque',
+  'tls',
+  'dtls',
+  'quic',
+  'ssh',
+  'wireguard',
+  'openvpn',
+  'ike',
+  'media',
+  'plaintext',
+  'compressed',
+  'insufficient',
+]);
+
 test('random bytes with no handshake on an odd port are opaque', () => {
   const f = extract(
     flowOf({ initiator: seededBytes(600, 1), responder: seededBytes(300, 2), dstPort: 8081 }),
@@ -223,7 +238,9 @@ test('property: no record, however malformed, makes the extractor throw', () => 
       (spec, damage) => {
         const flow = { ...flowOf(spec), ...damage };
         const f = extract(flow);
-        assert.ok(typeof f.verdict === 'string');
+        assert.ok(VERDICTS.has(f.verdict), f.verdict);
+        assert.ok(f.evidence.length > 0);
+        assert.ok(f.exporterEvidence === null || typeof f.exporterEvidence.element === 'string');
         for (const d of [f.initiator, f.responder]) {
           if (d !== null) assert.ok(d.entropy >= 0 && d.entropy <= 8);
         }
@@ -323,4 +340,20 @@ test('random initiator bytes answered by a TLS or plaintext server are opaque', 
     }),
   );
   assert.equal(http.verdict, 'opaque');
+});
+
+test('a gzip or zip magic in front of bytes that are not deflate is borrowed, not compressed', () => {
+  const fakeGzip = seededBytes(800, 17);
+  fakeGzip.set([0x1f, 0x8b, 0x08, 0x00]);
+  const f = extract(flowOf({ initiator: fakeGzip, dstPort: 40_000 }));
+  assert.equal(f.content, 'gzip');
+  assert.equal(f.verdict, 'opaque');
+  assert.ok(f.evidence.includes('content-magic-without-stream:gzip:initiator'));
+  // Real gzip, even of incompressible bytes (stored blocks), stays compressed.
+  const stored = Uint8Array.from(gzipSync(seededBytes(3000, 18), { level: 0 })).subarray(0, 1024);
+  assert.equal(extract(flowOf({ initiator: stored, dstPort: 40_000 })).verdict, 'compressed');
+  const fakeZip = seededBytes(800, 19);
+  fakeZip.set([0x50, 0x4b, 0x03, 0x04, 20, 0, 0, 0, 8, 0]);
+  fakeZip.set([4, 0, 0, 0], 26);
+  assert.equal(extract(flowOf({ initiator: fakeZip, dstPort: 40_000 })).verdict, 'opaque');
 });
