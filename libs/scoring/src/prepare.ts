@@ -52,6 +52,23 @@ function finiteNonNegative(n: unknown): n is number {
   return typeof n === 'number' && Number.isFinite(n) && n >= 0;
 }
 
+function finite(n: unknown): boolean {
+  return typeof n === 'number' && Number.isFinite(n);
+}
+
+/** The figures the score reads from a direction's randomness, when there is one. */
+function validRandomness(r: unknown): boolean {
+  if (r === null || r === undefined) return true;
+  if (typeof r !== 'object') return false;
+  const d = r as Record<string, unknown>;
+  return (
+    finite(d.entropy) &&
+    finite(d.length) &&
+    finite(d.expectedRandomEntropy) &&
+    typeof d.looksRandom === 'boolean'
+  );
+}
+
 /** Checks one item; returns the reason it cannot be scored instead of throwing. */
 export function prepareItem(item: BatchItem, config: ScorerConfig): PreparedItem | string {
   try {
@@ -77,9 +94,20 @@ export function prepareItem(item: BatchItem, config: ScorerConfig): PreparedItem
       return 'invalid-bytes';
     if (typeof flow.flowId !== 'string') return 'invalid-flow-id';
     if (typeof f.verdict !== 'string') return 'invalid-verdict';
-    if (typeof f.handshake !== 'object' || f.handshake === null) return 'invalid-handshake';
-    if (typeof f.port !== 'object' || f.port === null) return 'invalid-port-class';
-    const entropy = f.initiator?.entropy ?? f.exporterEvidence?.initiatorEntropy ?? null;
+    const hs = f.handshake as Partial<FlowFeatures['handshake']> | null;
+    if (typeof hs !== 'object' || hs === null) return 'invalid-handshake';
+    if (typeof hs.keyExchange !== 'boolean' || typeof hs.protocol !== 'string')
+      return 'invalid-handshake';
+    const pc = f.port as Partial<FlowFeatures['port']> | null;
+    if (typeof pc !== 'object' || pc === null || typeof pc.encryptedExpected !== 'boolean')
+      return 'invalid-port-class';
+    if (!validRandomness(f.initiator) || !validRandomness(f.responder)) return 'invalid-randomness';
+    const ev = f.exporterEvidence as { initiatorEntropy?: unknown } | null | undefined;
+    if (ev !== null && ev !== undefined && typeof ev !== 'object')
+      return 'invalid-exporter-evidence';
+    const evEntropy = ev?.initiatorEntropy ?? null;
+    if (evEntropy !== null && !finite(evEntropy)) return 'invalid-exporter-evidence';
+    const entropy = f.initiator?.entropy ?? (evEntropy as number | null);
     if (entropy !== null && !(typeof entropy === 'number' && Number.isFinite(entropy)))
       return 'invalid-entropy';
     const eventMs = Math.max(flow.startMs, flow.endMs);

@@ -73,8 +73,8 @@ export function scoreFlow(
       reason(
         'non-standard-port',
         w.nonStandardPort,
-        f.port.port,
-        `${f.port.transport}/${f.port.port} is not a port where encrypted services are expected (${f.port.ianaService ?? 'unassigned'})`,
+        f.flow.dstPort,
+        `${f.flow.transport}/${f.flow.dstPort} is not a port where encrypted services are expected (${typeof f.port.ianaService === 'string' ? f.port.ianaService : 'unassigned'})`,
       ),
     );
   const snap = baseline.snapshot;
