@@ -1,20 +1,24 @@
 #!/usr/bin/env node
-// Runs the built CLI when present; from a source checkout, runs the TypeScript directly.
+// From a source checkout, runs the TypeScript directly (so a stale build never answers);
+// an installed package without src/ runs its build.
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 
+const source = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 const built = fileURLToPath(new URL('../dist/main.js', import.meta.url));
-if (existsSync(built)) {
+if (!existsSync(source)) {
   await import(pathToFileURL(built).href);
 } else {
-  const source = fileURLToPath(new URL('../src/main.ts', import.meta.url));
-  const r = spawnSync(
+  const child = spawn(
     process.execPath,
     ['--import', 'tsx', '--conditions=source', source, ...process.argv.slice(2)],
-    {
-      stdio: 'inherit',
-    },
+    { stdio: 'inherit' },
   );
-  process.exit(r.status ?? 1);
+  // The child does the work: pass stop signals on and leave with its exit status.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'])
+    process.on(signal, () => child.kill(signal));
+  child.on('exit', (code, signal) => {
+    process.exitCode = code ?? (signal === null ? 1 : 128);
+  });
 }

@@ -18,7 +18,7 @@ async function main(argv: readonly string[]): Promise<number> {
       return 0;
     }
     case 'start':
-      return start(rest);
+      return await start(rest);
     case undefined:
     case 'help':
     case '--help':

@@ -1,0 +1,116 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createSocket } from 'node:dgram';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import {
+  dataSet,
+  ipfixMessage,
+  ipfixTemplateSet,
+  record,
+  tcpSegment,
+  type FieldSpec,
+} from '../../../libs/decoders/test/flow-export/builders.js';
+
+const bin = fileURLToPath(new URL('../bin/opaqueflow.mjs', import.meta.url));
+
+const fields: FieldSpec[] = [
+  { id: 8, length: 4 }, // sourceIPv4Address
+  { id: 12, length: 4 }, // destinationIPv4Address
+  { id: 7, length: 2 }, // sourceTransportPort
+  { id: 11, length: 2 }, // destinationTransportPort
+  { id: 4, length: 1 }, // protocolIdentifier
+  { id: 6, length: 1 }, // tcpControlBits
+  { id: 1, length: 8 }, // octetDeltaCount
+  { id: 2, length: 4 }, // packetDeltaCount
+  { id: 152, length: 8 }, // flowStartMilliseconds
+  { id: 153, length: 8 }, // flowEndMilliseconds
+  { id: 313, length: 65535 }, // ipPayloadPacketSection
+];
+
+test('start runs the embedded pipeline: an IPFIX export of an opaque flow becomes a detection on stdout', async () => {
+  const child = spawn(
+    process.execPath,
+    [
+      bin,
+      'start',
+      '--netflow-port',
+      'off',
+      '--sflow-port',
+      'off',
+      '--ipfix-port',
+      '0',
+      '--duration',
+      '60',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stderr.on('data', (b: Buffer) => {
+      stderr += b.toString();
+      const m = /IPFIX udp\/(\d+)/.exec(stderr);
+      if (m) resolve(Number(m[1]));
+    });
+    child.once('exit', () => reject(new Error(`start exited early: ${stderr}`)));
+  });
+
+  const now = Date.now();
+  const payload = tcpSegment(41000, 4444, 0x18, randomBytes(600));
+  const values = [
+    '10.1.2.3',
+    '198.51.100.7',
+    41000,
+    4444,
+    6,
+    0x1b,
+    4000n,
+    12,
+    BigInt(now - 2000),
+    BigInt(now),
+    payload,
+  ];
+  const message = ipfixMessage(1, Math.floor(now / 1000), [
+    ipfixTemplateSet([{ id: 256, fields }]),
+    dataSet(256, [record(fields, values)]),
+  ]);
+  const socket = createSocket('udp4');
+  socket.send(message, port, '127.0.0.1');
+
+  const deadline = Date.now() + 20_000;
+  while (!stdout.includes('\n') && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 100));
+  socket.close();
+  child.kill('SIGTERM');
+  const [code] = (await once(child, 'exit')) as [number | null];
+  assert.equal(code, 0, stderr);
+  const detection = JSON.parse(stdout.split('\n')[0]!) as {
+    dstPort: number;
+    srcAddr: string;
+    verdict: string;
+    reasons: { code: string }[];
+    attack: { techniques: string[] };
+  };
+  assert.equal(detection.dstPort, 4444);
+  assert.equal(detection.srcAddr, '10.1.2.3');
+  assert.equal(detection.verdict, 'opaque');
+  const codes = detection.reasons.map((r) => r.code);
+  assert.ok(codes.includes('no-key-exchange') && codes.includes('non-standard-port'), codes.join());
+  assert.deepEqual(detection.attack.techniques, ['T1573', 'T1571']);
+  assert.match(stderr, /stopped after 1 flows, 1 detections/);
+});
+
+test('start refuses a bad option with a one-line reason', async () => {
+  const child = spawn(process.execPath, [bin, 'start', '--ipfix-port', 'seventy'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  assert.notEqual(code, 0);
+  assert.match(stderr, /--ipfix-port must be a port number/);
+});
