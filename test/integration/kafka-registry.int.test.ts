@@ -12,7 +12,9 @@ import {
   RecordProducer,
   Registry,
   TopicCodec,
+  createConsumer,
   createKafka,
+  createProducer,
   runRecordConsumer,
 } from '@opaqueflow/kafka';
 import type { Telemetry } from '@opaqueflow/telemetry';
@@ -44,7 +46,8 @@ before(async () => {
       { topic: dlqTopic, numPartitions: 1 },
     ],
   });
-  producer = kafka.producer({ allowAutoTopicCreation: false });
+  // Idempotent, as the services use it (InitProducerId against the 4.x broker).
+  producer = createProducer(kafka);
   await producer.connect();
 });
 
@@ -88,7 +91,7 @@ test('FlowRecord: register, produce with kafkajs, consume in a group, decode, co
   const garbage = Buffer.from('not avro at all');
   await producer.send({ topic: flowsTopic, messages: [{ key: 'bad', value: garbage }] });
 
-  const consumer = kafka.consumer({ groupId: `it-group-${id}`, allowAutoTopicCreation: false });
+  const consumer = createConsumer(kafka, { groupId: `it-group-${id}` });
   consumers.push(consumer);
   await consumer.connect();
   const received = new Map<

@@ -1,5 +1,5 @@
 import type { Logger } from '@opaqueflow/telemetry';
-import type { KafkaConfig, LogEntry, logCreator } from 'kafkajs';
+import type { Consumer, KafkaConfig, LogEntry, Producer, logCreator } from 'kafkajs';
 import { Kafka, logLevel } from 'kafkajs';
 
 export interface KafkaClientOptions {
@@ -37,5 +37,40 @@ export function createKafka(options: KafkaClientOptions): Kafka {
     ...(options.sasl === undefined ? {} : { sasl: options.sasl }),
     logLevel: options.logger ? logLevel.INFO : logLevel.NOTHING,
     ...(options.logger ? { logCreator: pinoLogCreator(options.logger) } : {}),
+  });
+}
+
+/**
+ * A producer for pipeline output: idempotent (no duplicates from its own retries, order kept
+ * per partition), no topic auto-creation (a typo in a topic name must fail, not create one).
+ */
+export function createProducer(
+  kafka: Kafka,
+  options: { idempotent?: boolean; transactionalId?: string } = {},
+): Producer {
+  const idempotent = options.idempotent ?? true;
+  return kafka.producer({
+    idempotent,
+    // The broker only guarantees idempotent ordering up to 5 in-flight requests; kafkajs
+    // itself asks for 1 with idempotence.
+    maxInFlightRequests: idempotent ? 1 : 5,
+    allowAutoTopicCreation: false,
+    ...(options.transactionalId === undefined ? {} : { transactionalId: options.transactionalId }),
+  });
+}
+
+/** A consumer in `groupId`, reading committed data only, without topic auto-creation. */
+export function createConsumer(
+  kafka: Kafka,
+  options: { groupId: string; sessionTimeoutMs?: number; maxBytesPerPartition?: number },
+): Consumer {
+  return kafka.consumer({
+    groupId: options.groupId,
+    allowAutoTopicCreation: false,
+    readUncommitted: false,
+    sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+    ...(options.maxBytesPerPartition === undefined
+      ? {}
+      : { maxBytesPerPartition: options.maxBytesPerPartition }),
   });
 }

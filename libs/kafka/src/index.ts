@@ -34,7 +34,7 @@ export { AvroCodec, DETECTION, FLOW_FEATURES, FLOW_RECORD, TopicCodec } from './
 export type { RecordBinding } from './codec.js';
 export { DLQ_HEADERS, DlqPublisher, deadLetterMessage } from './dlq.js';
 export type { DeadLetter } from './dlq.js';
-export { createKafka } from './client.js';
+export { createConsumer, createKafka, createProducer } from './client.js';
 export type { KafkaClientOptions } from './client.js';
 export { RecordProducer } from './producer.js';
 export type { OutgoingRecord, SendOutcome } from './producer.js';
