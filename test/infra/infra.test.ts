@@ -16,7 +16,7 @@ import {
 import { explainJavaMismatch, parseJavaMajor } from './java.js';
 import { kraftProperties, randomClusterId } from './kafka.js';
 import { readLogTail, tailLines } from './log-tail.js';
-import { freePort, freePorts, isListening } from './ports.js';
+import { freePort, freePorts, isListening, retryOnPortClash } from './ports.js';
 import { parseRedisVersion } from './redis.js';
 import { findRunnerJar } from './registry.js';
 import { describeServer, externalServer, startServers } from './servers.js';
@@ -125,6 +125,42 @@ describe('ports', () => {
       assert.equal(await isListening(port), true);
       await new Promise((resolve) => server.close(resolve));
     }
+  });
+
+  it('starts again only when the port was taken meanwhile, at most `attempts` times', async () => {
+    const messages = [
+      'kafka exited (1); java.net.BindException: Address already in use',
+      'registry exited (1); Port 41234 seems to be in use by another process.',
+    ];
+    let calls = 0;
+    assert.equal(
+      await retryOnPortClash(() => {
+        const message = messages[calls++];
+        return message === undefined ? Promise.resolve('up') : Promise.reject(new Error(message));
+      }),
+      'up',
+    );
+    assert.equal(calls, 3);
+
+    calls = 0;
+    await assert.rejects(
+      retryOnPortClash(() => {
+        calls++;
+        return Promise.reject(new Error('bind: Address already in use'));
+      }, 2),
+      /already in use/,
+    );
+    assert.equal(calls, 2);
+
+    calls = 0;
+    await assert.rejects(
+      retryOnPortClash(() => {
+        calls++;
+        return Promise.reject(new Error('UnsupportedClassVersionError'));
+      }),
+      /UnsupportedClassVersionError/,
+    );
+    assert.equal(calls, 1, 'other failures are not retried');
   });
 
   it('sees a closed port as not listening', async () => {

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { cacheRoot, ensureCached } from './cache.js';
 import { explainJavaMismatch, javaBinary, requireJava, runMaven } from './java.js';
-import { freePorts } from './ports.js';
+import { freePorts, retryOnPortClash } from './ports.js';
 import { awaitReady, runToLog, spawnServer, stopServer, withContext } from './process.js';
 import type { ServerHandle, StartOptions } from './types.js';
 
@@ -144,7 +144,11 @@ async function brokerAnswers(address: string): Promise<boolean> {
 }
 
 /** Starts a single-node KRaft Kafka on free ports in a fresh temp dir. */
-export async function startKafka(options: KafkaOptions = {}): Promise<KafkaHandle> {
+export function startKafka(options: KafkaOptions = {}): Promise<KafkaHandle> {
+  return retryOnPortClash(() => startKafkaOnce(options));
+}
+
+async function startKafkaOnce(options: KafkaOptions): Promise<KafkaHandle> {
   const version = options.version ?? process.env.OPAQUEFLOW_KAFKA_VERSION ?? KAFKA_VERSION;
   await requireJava(17);
   const prepStart = Date.now();

@@ -30,6 +30,24 @@ export async function freePorts(count: number, host = '127.0.0.1'): Promise<numb
   return [...ports];
 }
 
+/** What Kafka, Quarkus and Redis log when a port was taken between our probe and their bind. */
+const PORT_CLASH = /address already in use|port \d+ seems to be in use/i;
+
+/**
+ * Runs `start` again (with fresh ports, which `start` picks itself) when it failed because
+ * its port was taken meanwhile: a free port is only free until someone binds it, and any
+ * outgoing connection on the machine may take an ephemeral port as its own.
+ */
+export async function retryOnPortClash<T>(start: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (error) {
+      if (attempt >= attempts || !PORT_CLASH.test((error as Error).message)) throw error;
+    }
+  }
+}
+
 /** Whether something accepts TCP connections on host:port right now. */
 export function isListening(port: number, host = '127.0.0.1', timeoutMs = 1000): Promise<boolean> {
   return new Promise<boolean>((resolve) => {

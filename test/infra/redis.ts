@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort } from './ports.js';
+import { freePort, retryOnPortClash } from './ports.js';
 import {
   ServerStartError,
   awaitReady,
@@ -68,7 +68,11 @@ export function redisPing(port: number, host = '127.0.0.1', timeoutMs = 1000): P
  * Starts a private redis-server on a free port with no persistence, so fault tests can
  * stop and restart it without touching the machine's own Redis on 6379.
  */
-export async function startRedis(options: StartOptions = {}): Promise<RedisHandle> {
+export function startRedis(options: StartOptions = {}): Promise<RedisHandle> {
+  return retryOnPortClash(() => startRedisOnce(options));
+}
+
+async function startRedisOnce(options: StartOptions): Promise<RedisHandle> {
   const version = await redisServerVersion();
   const workDir = await mkdtemp(join(tmpdir(), 'opaqueflow-redis-'));
   const logFile = join(workDir, 'server.log');

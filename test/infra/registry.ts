@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { cacheRoot, ensureCached } from './cache.js';
 import { explainJavaMismatch, javaBinary, requireJava, runMaven } from './java.js';
-import { freePort } from './ports.js';
+import { freePort, retryOnPortClash } from './ports.js';
 import { ServerStartError, awaitReady, spawnServer, stopServer, withContext } from './process.js';
 import type { ServerHandle, StartOptions } from './types.js';
 
@@ -89,7 +89,11 @@ export async function registryVersion(origin: string): Promise<string | undefine
 }
 
 /** Starts Apicurio Registry with in-memory storage on a free port. */
-export async function startRegistry(options: RegistryOptions = {}): Promise<RegistryHandle> {
+export function startRegistry(options: RegistryOptions = {}): Promise<RegistryHandle> {
+  return retryOnPortClash(() => startRegistryOnce(options));
+}
+
+async function startRegistryOnce(options: RegistryOptions): Promise<RegistryHandle> {
   const version = options.version ?? process.env.OPAQUEFLOW_APICURIO_VERSION ?? APICURIO_VERSION;
   await requireJava(17);
   const prepStart = Date.now();
