@@ -9,6 +9,7 @@ import { FlowExportListeners } from '../../src/listeners/index.js';
 import { interopCapture } from './capture.js';
 import { missingTools, nfdumpDecode, runPmacctd, runSoftflowd, startRelay } from './exporters.js';
 import {
+  captureTimeRange,
   conversationsOf,
   directedKey,
   packetCount,
@@ -28,6 +29,7 @@ let dir = '';
 let pcap = '';
 let conversations = new Map<string, Conversation>();
 let packets = 0;
+let times = { firstMs: 0, lastMs: 0 };
 
 before(async () => {
   if (skip !== false) return;
@@ -35,6 +37,7 @@ before(async () => {
   pcap = await interopCapture(dir);
   conversations = conversationsOf(pcap);
   packets = packetCount(pcap);
+  times = captureTimeRange(pcap);
 });
 
 after(() => {
@@ -102,6 +105,19 @@ function directedTotals(flows: readonly FlowRecord[]): Map<string, Totals> {
   return out;
 }
 
+/**
+ * Flow times fall within the capture (NetFlow v9 headers carry whole seconds, hence the
+ * slack): the exporters' uptime, seconds, milliseconds and delta encodings decode right.
+ */
+function assertTimesWithinCapture(flows: readonly FlowRecord[], what: string): void {
+  for (const f of flows) {
+    assert.ok(
+      f.startMs >= times.firstMs - 1000 && f.endMs <= times.lastMs + 1000 && f.startMs <= f.endMs,
+      `${what}: flow ${new Date(f.startMs).toISOString()}..${new Date(f.endMs).toISOString()} outside the capture`,
+    );
+  }
+}
+
 /** Every direction of every (selected) conversation matches the capture exactly. */
 function assertMatchesCapture(
   flows: readonly FlowRecord[],
@@ -146,13 +162,16 @@ for (const [version, port, v4Only] of [
     const source: FlowSource =
       version === '5' ? 'netflow5' : version === '9' ? 'netflow9' : 'ipfix';
     const { flows, listeners } = await collect((p) =>
+      // -a: flow times from the capture's timestamps rather than the replay's wall clock.
       runSoftflowd(pcap, packets, `127.0.0.1:${p[port]}`, [
         '-v',
         version,
+        '-a',
         ...(v4Only ? [] : ['-6']),
       ]),
     );
     assertMatchesCapture(flows, source, (c) => !v4Only || c.ipVersion === 4);
+    assertTimesWithinCapture(flows, `softflowd v${version}`);
     const s = listeners.stats();
     assert.deepEqual(s.drops, { socket: 0, decode: 0, 'template-missing': 0, 'queue-full': 0 });
     for (const f of flows)
@@ -165,9 +184,24 @@ test(
   { skip },
   async () => {
     const { flows, listeners } = await collect((p) =>
-      runSoftflowd(pcap, packets, `127.0.0.1:${p.ipfixTcp}`, ['-v', '10', '-6', '-b', '-P', 'tcp']),
+      runSoftflowd(pcap, packets, `127.0.0.1:${p.ipfixTcp}`, [
+        '-v',
+        '10',
+        '-a',
+        '-6',
+        '-b',
+        '-P',
+        'tcp',
+      ]),
     );
     assertMatchesCapture(flows, 'ipfix');
+    assertTimesWithinCapture(flows, 'softflowd biflow');
+    // RFC 5103: the biflow's source is the initiator (the sender of the first packet).
+    for (const f of flows) {
+      const key = directedKey(f.protocol, f.srcAddr, f.srcPort, f.dstAddr, f.dstPort);
+      assert.ok(conversations.has(key), `${key} is not the initiator side of a conversation`);
+      assert.equal(f.initiatorKnown, true);
+    }
     assert.ok(
       flows.some((f) => f.packetsRev > 0),
       'biflows carry reverse counters',
@@ -240,6 +274,7 @@ test(
       assert.deepEqual(seen, pairs, `${source}: the conversations exported`);
       const referee = await nfdumpTotals(relay.datagrams);
       assertTotals(exported, referee, `${source}: flows as nfdump decodes the same export`);
+      assertTimesWithinCapture(exported, `pmacctd ${source}`);
     }
     // sfprobe: the assembled flows count exactly the packet headers tshark dissects in the
     // same sFlow datagrams (1 in 1 sampling), per direction of each address pair.

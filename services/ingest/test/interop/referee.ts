@@ -211,3 +211,21 @@ export function sflowSampleTotals(
   }
   return totals;
 }
+
+/** First and last packet times of the capture, Unix milliseconds. */
+export function captureTimeRange(pcap: string): { firstMs: number; lastMs: number } {
+  const out = execFileSync('tshark', ['-r', pcap, '-n', '-T', 'fields', '-e', 'frame.time_epoch'], {
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  let firstMs = Infinity;
+  let lastMs = -Infinity;
+  for (const line of out.split('\n')) {
+    if (line.trim() === '') continue;
+    const ms = Number(line) * 1000;
+    firstMs = Math.min(firstMs, ms);
+    lastMs = Math.max(lastMs, ms);
+  }
+  return { firstMs, lastMs };
+}
