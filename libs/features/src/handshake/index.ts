@@ -42,7 +42,7 @@ interface Found {
   readonly onPort: boolean;
 }
 
-/** `x` is a stronger recognition than `y`: more confident, or earlier in the registry. */
+/** `x` is a stronger recognition than `y`: more confident, on its standard port, or earlier in the registry. */
 function beats(x: Found, y: Found | null): boolean {
   if (y === null) return true;
   if (x.rec.confidence !== y.rec.confidence) return x.rec.confidence > y.rec.confidence;
@@ -147,18 +147,15 @@ export function recogniseHandshake(input: HandshakeInput): HandshakeInfo {
   if (flow !== null && flow.rec.confidence === 3) return withConfidence(toInfo(flow, null), 3);
   const fwd = initiator !== null ? recogniseDirection(initiator, fwdCtx) : null;
   const rev = responder !== null ? recogniseDirection(responder, revCtx) : null;
-  let primary: Found | null = flow;
-  let other: Found | null = null;
-  // On a tie the initiator's bytes decide: it chose the protocol.
-  for (const f of [fwd, rev]) {
-    if (f === null) continue;
-    if (primary === null || beats(f, primary)) {
-      other = primary;
-      primary = f;
-    } else if (other === null) other = f;
-  }
+  // On a tie the earlier candidate wins: the flow-level view, then the initiator's bytes (it
+  // chose the protocol), then the responder's.
+  let primary: Found | null = null;
+  const candidates = [flow, fwd, rev].filter((c): c is Found => c !== null);
+  for (const c of candidates) if (beats(c, primary)) primary = c;
   if (primary === null) return NONE;
-  return withConfidence(toInfo(primary, other), primary.rec.confidence);
+  const p = primary;
+  const other = candidates.find((c) => c !== p && c.rec.protocol === p.rec.protocol) ?? null;
+  return withConfidence(toInfo(p, other), p.rec.confidence);
 }
 
 /** Compressed or media content recognised by its file-format magic. */
@@ -169,5 +166,3 @@ export function detectContentMagic(bytes: Uint8Array): ContentMagic | null {
     return null;
   }
 }
-
-export type { Recognition } from './result.js';

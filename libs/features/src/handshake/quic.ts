@@ -69,7 +69,8 @@ export function recogniseQuic(b: Uint8Array): Recognition | null {
   return {
     protocol: 'quic',
     keyExchange: true,
-    version: name,
+    // RFC 9001: IETF QUIC (v1, v2 and the drafts) always runs TLS 1.3; its own version is in details.
+    version: name === 'grease' ? null : 'TLS1.3',
     details,
     confidence: scidLen >= 0 ? 3 : 2,
   };

@@ -140,7 +140,7 @@ describe('QUIC', () => {
       u16be(0x4000 | 100),
       randomBytes(200),
     );
-    assert.equal(recogniseQuic(draft)?.version, 'draft-29');
+    assert.equal(recogniseQuic(draft)?.details?.quicVersion, 'draft-29');
     const handshake = concat(
       [0xe1],
       u32be(1),
