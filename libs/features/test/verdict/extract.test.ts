@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import type { FlowRecord } from '@opaqueflow/flow-model';
 import { createFeatureExtractor } from '../../src/extract.js';
 import { FeaturesError } from '../../src/errors.js';
+import { compileOptions } from '../../src/options.js';
 import { ascii, flowOf, seededBytes } from '../flow.js';
 import { captureClientHello } from '../tls-capture.js';
 
@@ -184,6 +185,13 @@ test('options are validated once with every problem named, and frozen', () => {
     },
   );
   assert.throws(() => createFeatureExtractor({ minBytes: 2000 }), FeaturesError);
+  const compiled = compileOptions({ minBytes: 24 });
+  assert.ok(
+    Object.isFrozen(compiled) &&
+      Object.isFrozen(compiled.randomness) &&
+      Object.isFrozen(compiled.ports),
+  );
+  assert.equal(compiled.randomness.minLength, 24);
   assert.throws(
     () =>
       createFeatureExtractor({
@@ -356,4 +364,56 @@ test('a gzip or zip magic in front of bytes that are not deflate is borrowed, no
   fakeZip.set([0x50, 0x4b, 0x03, 0x04, 20, 0, 0, 0, 8, 0]);
   fakeZip.set([4, 0, 0, 0], 26);
   assert.equal(extract(flowOf({ initiator: fakeZip, dstPort: 40_000 })).verdict, 'opaque');
+});
+
+test('property: any options either compile or fail with a FeaturesError naming them', () => {
+  const value = fc.oneof(
+    fc.integer({ min: -10, max: 70_000 }),
+    fc.double(),
+    fc.string(),
+    fc.constant(null),
+    fc.boolean(),
+    fc.array(
+      fc.record({
+        port: fc.integer({ min: -5, max: 70_000 }),
+        transport: fc.constantFrom('tcp', 'udp', 'sctp'),
+        protocols: fc.array(fc.string(), { maxLength: 2 }),
+      }),
+      { maxLength: 3 },
+    ),
+  );
+  fc.assert(
+    fc.property(
+      fc.dictionary(
+        fc.constantFrom(
+          'prefixBytes',
+          'minBytes',
+          'zThreshold',
+          'alpha',
+          'exporterEntropyThreshold',
+          'ports',
+          'other',
+        ),
+        value,
+        { maxKeys: 4 },
+      ),
+      fc.option(
+        fc.record(
+          { encrypted: value, notEncrypted: value, replaceDefaults: value },
+          { requiredKeys: [] },
+        ),
+      ),
+      (options, ports) => {
+        const all = ports === null ? options : { ...options, ports };
+        try {
+          const f = createFeatureExtractor(all as never);
+          assert.equal(typeof f, 'function');
+        } catch (error) {
+          assert.ok(error instanceof FeaturesError, String(error));
+          assert.ok(error.issues.length > 0);
+        }
+      },
+    ),
+    { numRuns: 300 },
+  );
 });
