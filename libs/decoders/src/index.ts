@@ -9,7 +9,7 @@ export type { CapturedPacket, CaptureFormat, CaptureStats } from './capture/type
 export { LinkType, newCaptureStats, totalRejected } from './capture/types.js';
 export { CaptureReader, readCapture } from './capture/reader.js';
 export type { DecodedPacket } from './capture/packet.js';
-export { decodePacket, newDecodedPacket } from './capture/packet.js';
+export { decodePacket, newDecodedPacket, payloadOf } from './capture/packet.js';
 export { formatIpv4, formatIpv6 } from './capture/address.js';
 export type { FlowTableOptions, CompiledFlowTableOptions } from './assembly/options.js';
 export { compileFlowTableOptions, DEFAULT_FLOW_TABLE_OPTIONS } from './assembly/options.js';

@@ -26,10 +26,16 @@ export class PacketFlowAssembler {
     this.table = new FlowTable(onFlow, options, stats);
   }
 
-  /** One frame; `data` may be reused by the caller once this returns. */
-  addFrame(linkType: number, timestampMs: number, data: Uint8Array): void {
+  /** One frame, data[start, end); `data` may be reused by the caller once this returns. */
+  addFrame(
+    linkType: number,
+    timestampMs: number,
+    data: Uint8Array,
+    start = 0,
+    end = data.length,
+  ): void {
     const p = this.packet;
-    const result = decodePacket(linkType, data, p);
+    const result = decodePacket(linkType, data, p, start, end);
     if (result === 'not-ip') countIgnored(this.stats, 'non-ip-frame');
     else if (result !== null) countRejected(this.stats, result);
     else {
@@ -65,7 +71,12 @@ export class CaptureFlowDecoder {
   constructor(onFlow: (flow: FlowRecord) => void, options: CaptureFlowOptions = {}) {
     this.stats = newCaptureStats();
     this.assembler = new PacketFlowAssembler(onFlow, options, this.stats);
-    this.reader = new CaptureReader((p) => this.assembler.addPacket(p), this.stats);
+    const assembler = this.assembler;
+    this.reader = CaptureReader.ofFrames(
+      (_interfaceId, linkType, timestampMs, _originalLength, buf, start, end) =>
+        assembler.addFrame(linkType, timestampMs, buf, start, end),
+      this.stats,
+    );
   }
 
   push(chunk: Uint8Array): void {

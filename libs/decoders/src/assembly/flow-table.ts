@@ -1,7 +1,7 @@
 import type { FlowRecord } from '@opaqueflow/flow-model';
 import type { FlowEvictionReason } from '../errors.js';
 import type { DecodedPacket } from '../capture/packet.js';
-import { PROTO_TCP } from '../capture/packet.js';
+import { payloadOf, PROTO_TCP } from '../capture/packet.js';
 import type { CaptureStats } from '../capture/types.js';
 import { countIgnored, newCaptureStats } from '../capture/types.js';
 import { FlowState, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from './flow.js';
@@ -62,7 +62,7 @@ export class FlowTable {
     const fromA = flow.isFromA(p);
     if (p.protocol === PROTO_TCP) this.trackTcp(flow, p, fromA);
     flow.count(p, fromA, this.options);
-    if (p.payload.length > 0) this.addPayload(flow, p, fromA);
+    if (p.capturedPayloadLength > 0) this.addPayload(flow, p, fromA);
   }
 
   /** Moves capture time on (a live source calls this on a timer when traffic is quiet). */
@@ -149,12 +149,14 @@ export class FlowTable {
 
   private addPayload(flow: FlowState, p: DecodedPacket, fromA: boolean): void {
     const prefix = flow.prefix(fromA, this.options);
-    if (p.protocol !== PROTO_TCP && prefix.full) return;
+    // Once the window is full nothing can change it: most packets of a long flow stop here.
+    if (prefix.full) return;
+    const payload = payloadOf(p);
     const outcome =
       p.protocol === PROTO_TCP
         ? // A SYN's sequence number is the SYN itself; its data (TCP Fast Open) follows.
-          prefix.addSegment(p.tcpFlags & TCP_SYN ? (p.tcpSeq + 1) >>> 0 : p.tcpSeq, p.payload)
-        : prefix.addDatagram(p.payload);
+          prefix.addSegment(p.tcpFlags & TCP_SYN ? (p.tcpSeq + 1) >>> 0 : p.tcpSeq, payload)
+        : prefix.addDatagram(payload);
     if (outcome === SegmentOutcome.OutOfOrder) this.stats.tcpOutOfOrderSegments++;
     else if (outcome === SegmentOutcome.Duplicate) this.stats.tcpRetransmittedSegments++;
     else if (outcome === SegmentOutcome.Dropped) this.stats.tcpSegmentsDropped++;

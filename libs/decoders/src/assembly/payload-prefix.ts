@@ -8,7 +8,7 @@ export const SegmentOutcome = {
 } as const;
 export type SegmentOutcome = (typeof SegmentOutcome)[keyof typeof SegmentOutcome];
 
-const MIN_CAPACITY = 256;
+const MIN_CAPACITY = 512;
 
 /**
  * The first `limit` payload bytes of one direction, in TCP sequence order.

@@ -33,6 +33,7 @@ function afToEtherType(af: number): number {
 function afterEtherType(
   data: Uint8Array,
   typeOff: number,
+  end: number,
   out: LinkResult,
 ): CaptureRejectReason | null {
   let off = typeOff;
@@ -41,7 +42,7 @@ function afterEtherType(
   let tags = 0;
   while (VLAN_TAGS.has(type)) {
     if (++tags > MAX_VLAN_TAGS) return 'too-many-vlan-tags';
-    if (data.length < off + 4) return 'truncated-link-header';
+    if (end < off + 4) return 'truncated-link-header';
     type = (data[off + 2]! << 8) | data[off + 3]!;
     off += 4;
   }
@@ -51,71 +52,76 @@ function afterEtherType(
   return null;
 }
 
-/** Strips the link-layer header of one frame; null on success, else why it was rejected. */
+/**
+ * Strips the link-layer header of the frame data[start, end); null on success, else why it
+ * was rejected. out.offset is absolute in `data`.
+ */
 export function decodeLink(
   linkType: number,
   data: Uint8Array,
+  start: number,
+  end: number,
   out: LinkResult,
 ): CaptureRejectReason | null {
   out.vlanTags = 0;
+  const s = start;
+  const length = end - start;
   switch (linkType) {
     case LinkType.ETHERNET:
-      if (data.length < 14) return 'truncated-link-header';
-      return afterEtherType(data, 12, out);
+      if (length < 14) return 'truncated-link-header';
+      return afterEtherType(data, s + 12, end, out);
     case LinkType.LINUX_SLL:
-      if (data.length < 16) return 'truncated-link-header';
-      return afterEtherType(data, 14, out);
-    case LinkType.LINUX_SLL2:
-      if (data.length < 20) return 'truncated-link-header';
+      if (length < 16) return 'truncated-link-header';
+      return afterEtherType(data, s + 14, end, out);
+    case LinkType.LINUX_SLL2: {
+      if (length < 20) return 'truncated-link-header';
       // SLL2 puts the protocol first and the rest of its header after it.
-      {
-        const type = (data[0]! << 8) | data[1]!;
-        if (VLAN_TAGS.has(type)) return afterVlanAt(data, 20, out);
-        out.offset = 20;
-        out.etherType =
-          type === ETHERTYPE_IPV4 || type === ETHERTYPE_IPV6 ? type : ETHERTYPE_NOT_IP;
-        return null;
+      const type = (data[s]! << 8) | data[s + 1]!;
+      if (VLAN_TAGS.has(type)) {
+        // The tag's TCI is at s+20, its inner EtherType at s+22.
+        if (length < 24) return 'truncated-link-header';
+        const r = afterEtherType(data, s + 22, end, out);
+        out.vlanTags++;
+        return r;
       }
+      out.offset = s + 20;
+      out.etherType = type === ETHERTYPE_IPV4 || type === ETHERTYPE_IPV6 ? type : ETHERTYPE_NOT_IP;
+      return null;
+    }
     case LinkType.RAW:
     case LinkType.RAW_BSD12:
     case LinkType.RAW_BSD14:
-      out.offset = 0;
+      out.offset = s;
       out.etherType = ETHERTYPE_BY_VERSION;
       return null;
     case LinkType.IPV4:
-      out.offset = 0;
+      out.offset = s;
       out.etherType = ETHERTYPE_IPV4;
       return null;
     case LinkType.IPV6:
-      out.offset = 0;
+      out.offset = s;
       out.etherType = ETHERTYPE_IPV6;
       return null;
     case LinkType.NULL: {
-      if (data.length < 4) return 'truncated-link-header';
+      if (length < 4) return 'truncated-link-header';
       // Host byte order of the capturing machine: families are small, so the zero half tells.
-      const be = ((data[0]! << 24) | (data[1]! << 16) | (data[2]! << 8) | data[3]!) >>> 0;
-      const le = ((data[3]! << 24) | (data[2]! << 16) | (data[1]! << 8) | data[0]!) >>> 0;
-      out.offset = 4;
+      const be =
+        ((data[s]! << 24) | (data[s + 1]! << 16) | (data[s + 2]! << 8) | data[s + 3]!) >>> 0;
+      const le =
+        ((data[s + 3]! << 24) | (data[s + 2]! << 16) | (data[s + 1]! << 8) | data[s]!) >>> 0;
+      out.offset = s + 4;
       out.etherType = afToEtherType(be < le ? be : le);
       return null;
     }
     case LinkType.LOOP: {
-      if (data.length < 4) return 'truncated-link-header';
-      const af = ((data[0]! << 24) | (data[1]! << 16) | (data[2]! << 8) | data[3]!) >>> 0;
-      out.offset = 4;
+      if (length < 4) return 'truncated-link-header';
+      const af =
+        ((data[s]! << 24) | (data[s + 1]! << 16) | (data[s + 2]! << 8) | data[s + 3]!) >>> 0;
+      out.offset = s + 4;
       out.etherType = afToEtherType(af);
       return null;
     }
     default:
       return 'unsupported-link-type';
   }
-}
-
-/** A VLAN tag directly after a header whose protocol field named the tag (SLL2). */
-function afterVlanAt(data: Uint8Array, off: number, out: LinkResult): CaptureRejectReason | null {
-  if (data.length < off + 4) return 'truncated-link-header';
-  // The tag's TCI is at off, its inner EtherType at off+2.
-  const r = afterEtherType(data, off + 2, out);
-  out.vlanTags++;
-  return r;
 }

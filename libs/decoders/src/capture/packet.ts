@@ -38,8 +38,13 @@ export interface DecodedPacket {
   l4Length: number;
   /** Transport payload length on the wire. */
   payloadLength: number;
-  /** Captured transport payload (may be shorter than payloadLength after a snap length). */
-  payload: Uint8Array;
+  /**
+   * The frame, and where in it the captured transport payload lies (may be shorter than
+   * payloadLength after a snap length). Kept as offsets so the hot path makes no views.
+   */
+  frame: Uint8Array;
+  payloadOffset: number;
+  capturedPayloadLength: number;
   tcpFlags: number;
   tcpSeq: number;
   /** Set for IP fragments: id within (src, dst, protocol), and whether it is the first. */
@@ -60,7 +65,9 @@ export function newDecodedPacket(): DecodedPacket {
     ipLength: 0,
     l4Length: 0,
     payloadLength: 0,
-    payload: new Uint8Array(0),
+    frame: new Uint8Array(0),
+    payloadOffset: 0,
+    capturedPayloadLength: 0,
     tcpFlags: 0,
     tcpSeq: 0,
     fragmentId: 0,
@@ -72,26 +79,29 @@ export function newDecodedPacket(): DecodedPacket {
 const link: LinkResult = { offset: 0, etherType: 0, vlanTags: 0 };
 
 /**
- * Decodes one frame down to its transport header. Returns null on success, 'not-ip' for a
- * well-formed frame that is not IP, or the reason it was rejected.
+ * Decodes one frame, data[start, end), down to its transport header. Returns null on
+ * success, 'not-ip' for a well-formed frame that is not IP, or the reason it was rejected.
  */
 export function decodePacket(
   linkType: number,
   data: Uint8Array,
   out: DecodedPacket,
+  start = 0,
+  end = data.length,
 ): CaptureRejectReason | 'not-ip' | null {
-  const linkError = decodeLink(linkType, data, link);
+  const linkError = decodeLink(linkType, data, start, end, link);
   if (linkError !== null) return linkError;
   let type = link.etherType;
   if (type === ETHERTYPE_NOT_IP) return 'not-ip';
   const off = link.offset;
   if (type === ETHERTYPE_BY_VERSION) {
-    if (data.length <= off) return 'truncated-ipv4-header';
+    if (end <= off) return 'truncated-ipv4-header';
     const version = data[off]! >> 4;
     if (version === 4) type = ETHERTYPE_IPV4;
     else if (version === 6) type = ETHERTYPE_IPV6;
     else return 'bad-ip-version';
   }
+  out.frame = data;
   out.isFragment = false;
   out.isFirstFragment = false;
   out.fragmentId = 0;
@@ -99,19 +109,26 @@ export function decodePacket(
   out.tcpSeq = 0;
   out.srcPort = 0;
   out.dstPort = 0;
-  return type === ETHERTYPE_IPV4 ? decodeIpv4(data, off, out) : decodeIpv6(data, off, out);
+  return type === ETHERTYPE_IPV4
+    ? decodeIpv4(data, off, end, out)
+    : decodeIpv6(data, off, end, out);
 }
 
-function decodeIpv4(data: Uint8Array, off: number, out: DecodedPacket): CaptureRejectReason | null {
-  if (data.length < off + 20) return 'truncated-ipv4-header';
+function decodeIpv4(
+  data: Uint8Array,
+  off: number,
+  frameEnd: number,
+  out: DecodedPacket,
+): CaptureRejectReason | null {
+  if (frameEnd < off + 20) return 'truncated-ipv4-header';
   const b0 = data[off]!;
   if (b0 >> 4 !== 4) return 'bad-ip-version';
   const headerLength = (b0 & 0x0f) * 4;
   if (headerLength < 20) return 'bad-ipv4-header-length';
-  if (data.length < off + headerLength) return 'truncated-ipv4-header';
+  if (frameEnd < off + headerLength) return 'truncated-ipv4-header';
   let totalLength = (data[off + 2]! << 8) | data[off + 3]!;
   // TCP segmentation offload on the capturing host leaves 0 here: trust the frame instead.
-  if (totalLength === 0) totalLength = data.length - off;
+  if (totalLength === 0) totalLength = frameEnd - off;
   if (totalLength < headerLength) return 'bad-ipv4-header-length';
   const flagsFragment = (data[off + 6]! << 8) | data[off + 7]!;
   const fragmentOffset = (flagsFragment & 0x1fff) * 8;
@@ -128,21 +145,26 @@ function decodeIpv4(data: Uint8Array, off: number, out: DecodedPacket): CaptureR
   }
   const l4Start = off + headerLength;
   // Ethernet pads short frames: the IP length, not the frame, says where the packet ends.
-  const l4End = Math.min(data.length, off + totalLength);
+  const l4End = Math.min(frameEnd, off + totalLength);
   return decodeTransport(data, l4Start, l4End, totalLength - headerLength, out);
 }
 
-function decodeIpv6(data: Uint8Array, off: number, out: DecodedPacket): CaptureRejectReason | null {
-  if (data.length < off + 40) return 'truncated-ipv6-header';
+function decodeIpv6(
+  data: Uint8Array,
+  off: number,
+  frameEnd: number,
+  out: DecodedPacket,
+): CaptureRejectReason | null {
+  if (frameEnd < off + 40) return 'truncated-ipv6-header';
   if (data[off]! >> 4 !== 6) return 'bad-ip-version';
   let payloadLength = (data[off + 4]! << 8) | data[off + 5]!;
   // Jumbograms and offloaded segments say 0: the captured frame is all we know.
-  if (payloadLength === 0) payloadLength = data.length - off - 40;
+  if (payloadLength === 0) payloadLength = frameEnd - off - 40;
   out.ipVersion = 6;
   out.srcAddr = formatIpv6(data, off + 8);
   out.dstAddr = formatIpv6(data, off + 24);
   out.ipLength = payloadLength + 40;
-  const end = Math.min(data.length, off + 40 + payloadLength);
+  const end = Math.min(frameEnd, off + 40 + payloadLength);
   let next = data[off + 6]!;
   let p = off + 40;
   for (let n = 0; ; n++) {
@@ -194,7 +216,8 @@ function decodeTransport(
   if (out.isFragment && !out.isFirstFragment) {
     // Later fragments carry no transport header; the flow table attributes them by id.
     out.payloadLength = out.l4Length;
-    out.payload = data.subarray(l4End, l4End);
+    out.payloadOffset = l4End;
+    out.capturedPayloadLength = 0;
     return null;
   }
   if (out.protocol === PROTO_TCP) {
@@ -212,7 +235,8 @@ function decodeTransport(
       0;
     out.tcpFlags = data[l4Start + 13]! | ((data[l4Start + 12]! & 0x01) << 8);
     out.payloadLength = out.l4Length - dataOffset;
-    out.payload = data.subarray(l4Start + dataOffset, l4End);
+    out.payloadOffset = l4Start + dataOffset;
+    out.capturedPayloadLength = l4End - out.payloadOffset;
     return null;
   }
   if (out.protocol === PROTO_UDP) {
@@ -220,10 +244,17 @@ function decodeTransport(
     out.srcPort = (data[l4Start]! << 8) | data[l4Start + 1]!;
     out.dstPort = (data[l4Start + 2]! << 8) | data[l4Start + 3]!;
     out.payloadLength = Math.max(0, out.l4Length - 8);
-    out.payload = data.subarray(l4Start + 8, l4End);
+    out.payloadOffset = l4Start + 8;
+    out.capturedPayloadLength = Math.max(0, l4End - out.payloadOffset);
     return null;
   }
   out.payloadLength = out.l4Length;
-  out.payload = data.subarray(l4Start, l4End);
+  out.payloadOffset = l4Start;
+  out.capturedPayloadLength = Math.max(0, l4End - l4Start);
   return null;
+}
+
+/** The captured transport payload of a decoded packet (a view into its frame). */
+export function payloadOf(p: DecodedPacket): Uint8Array {
+  return p.frame.subarray(p.payloadOffset, p.payloadOffset + p.capturedPayloadLength);
 }

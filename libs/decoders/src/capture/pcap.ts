@@ -1,4 +1,4 @@
-import type { CapturedPacket, CaptureStats } from './types.js';
+import type { CaptureStats, FrameSink } from './types.js';
 import { countRejected } from './types.js';
 
 const MAGIC_MICROS = 0xa1b2c3d4;
@@ -35,7 +35,7 @@ export class PcapParser {
 
   constructor(
     private readonly stats: CaptureStats,
-    private readonly onPacket: (packet: CapturedPacket) => void,
+    private readonly onFrame: FrameSink,
   ) {}
 
   parse(buf: Uint8Array, start: number): ParseStep {
@@ -74,13 +74,15 @@ export class PcapParser {
       const dataStart = off + hdr;
       off = dataStart + capLen;
       this.stats.packetsRead++;
-      this.onPacket({
-        interfaceId: 0,
-        linkType: this.linkType,
-        timestampMs: seconds * 1000 + fraction * this.tickMs,
-        originalLength: Math.max(origLen, capLen),
-        data: buf.subarray(dataStart, off),
-      });
+      this.onFrame(
+        0,
+        this.linkType,
+        seconds * 1000 + fraction * this.tickMs,
+        Math.max(origLen, capLen),
+        buf,
+        dataStart,
+        off,
+      );
     }
     return { offset: off, fatal: false };
   }

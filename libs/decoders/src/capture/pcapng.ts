@@ -1,4 +1,4 @@
-import type { CapturedPacket, CaptureStats } from './types.js';
+import type { CaptureStats, FrameSink } from './types.js';
 import { countRejected } from './types.js';
 import type { ParseStep } from './pcap.js';
 
@@ -47,7 +47,7 @@ export class PcapngParser {
 
   constructor(
     private readonly stats: CaptureStats,
-    private readonly onPacket: (packet: CapturedPacket) => void,
+    private readonly onFrame: FrameSink,
   ) {}
 
   parse(buf: Uint8Array, start: number): ParseStep {
@@ -156,13 +156,15 @@ export class PcapngParser {
   ): void {
     this.stats.packetsRead++;
     this.lastTimestampMs = timestampMs;
-    this.onPacket({
+    this.onFrame(
       interfaceId,
-      linkType: iface.linkType,
+      iface.linkType,
       timestampMs,
-      originalLength: Math.max(origLen, capLen),
-      data: buf.subarray(dataStart, dataStart + capLen),
-    });
+      Math.max(origLen, capLen),
+      buf,
+      dataStart,
+      dataStart + capLen,
+    );
   }
 
   private enhancedPacket(buf: Uint8Array, view: DataView, off: number, length: number): void {

@@ -27,6 +27,20 @@ export interface CapturedPacket {
   readonly data: Uint8Array;
 }
 
+/**
+ * Low-level packet callback: the frame is buf[start, end), valid only during the call.
+ * Saves the per-packet view and object the CapturedPacket form costs.
+ */
+export type FrameSink = (
+  interfaceId: number,
+  linkType: number,
+  timestampMs: number,
+  originalLength: number,
+  buf: Uint8Array,
+  start: number,
+  end: number,
+) => void;
+
 export type CaptureFormat = 'pcap' | 'pcapng' | 'unknown';
 
 /** Where the counts of a decode run go; shared by the readers and the flow table. */

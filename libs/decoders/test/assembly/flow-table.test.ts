@@ -32,7 +32,9 @@ function tcpPacket(
     ipLength: 40 + bytes.length,
     l4Length: 20 + bytes.length,
     payloadLength: bytes.length,
-    payload: bytes,
+    frame: bytes,
+    payloadOffset: 0,
+    capturedPayloadLength: bytes.length,
     tcpFlags: flags,
     tcpSeq: seq,
   });
