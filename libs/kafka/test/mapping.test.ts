@@ -160,3 +160,16 @@ test('mapped values have exactly the schema fields, at every level', () => {
   // The check itself catches an extra field.
   assert.ok(!detections.schema.type.isValid({ ...detectionToAvro(detection), extra: 1 }, strict));
 });
+
+test('any value the schema admits maps to a flow-model value or a RECORD_INVALID result', () => {
+  for (const codec of [flows, features, detections] as AvroCodec<unknown>[]) {
+    for (let i = 0; i < 200; i++) {
+      const raw: unknown = codec.schema.type.random();
+      const r = codec.decodeBody(codec.schema.type.toBuffer(raw));
+      if (!r.ok) {
+        assert.equal(r.error.code, 'RECORD_INVALID');
+        assert.ok(r.error.path, r.error.message);
+      }
+    }
+  }
+});
