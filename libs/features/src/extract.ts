@@ -1,5 +1,4 @@
 import type {
-  DirectionRandomness,
   ExporterEvidence,
   FlowFeatures,
   FlowRecord,
@@ -86,6 +85,28 @@ function exporterEvidenceOf(value: unknown): ExporterEvidence | null {
   };
 }
 
+/**
+ * Fields a record should not have carried, reported as evidence rather than thrown: the flow is
+ * still judged on what is usable (a payload that is not bytes counts as absent).
+ */
+function malformedFields(flow: FlowRecord): string[] {
+  const problems: string[] = [];
+  const payloadOk = (v: unknown): boolean =>
+    v === null || v === undefined || v instanceof Uint8Array;
+  if (!payloadOk(flow.initiatorPayload)) problems.push('malformed:initiatorPayload');
+  if (!payloadOk(flow.responderPayload)) problems.push('malformed:responderPayload');
+  for (const field of ['srcPort', 'dstPort'] as const) {
+    const port: unknown = flow[field];
+    if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65_535) {
+      problems.push(`malformed:${field}`);
+    }
+  }
+  const transport: unknown = flow.transport;
+  if (transport !== 'tcp' && transport !== 'udp' && transport !== 'other')
+    problems.push('malformed:transport');
+  return problems;
+}
+
 function extractWith(flow: FlowRecord, options: CompiledOptions): FlowFeatures {
   const transport = transportOf(flow.transport);
   const srcPort = num(flow.srcPort, -1);
@@ -124,7 +145,7 @@ function extractWith(flow: FlowRecord, options: CompiledOptions): FlowFeatures {
 
   const exporterEvidence = exporterEvidenceOf(flow.exporterEvidence);
   const framing = borrowedFraming(flow, handshake, initiatorBytes, initiator, options);
-  const { verdict, evidence } = decideVerdict(
+  const decided = decideVerdict(
     {
       handshake,
       content,
@@ -137,6 +158,9 @@ function extractWith(flow: FlowRecord, options: CompiledOptions): FlowFeatures {
     },
     options,
   );
+  const { verdict } = decided;
+  const problems = malformedFields(flow);
+  const evidence = problems.length === 0 ? decided.evidence : [...decided.evidence, ...problems];
   const seenProtocol =
     verdict === 'opaque' || handshake.protocol === 'none' ? null : handshake.protocol;
   return {
@@ -161,6 +185,7 @@ export function createFeatureExtractor(options?: FeatureExtractorOptions): Featu
   const compiled = compileOptions(options);
   return (flow: FlowRecord): FlowFeatures => {
     try {
+      if (typeof flow !== 'object' || flow === null) return failedFeatures(flow, compiled, null);
       return extractWith(flow, compiled);
     } catch (error) {
       return failedFeatures(flow, compiled, error);
@@ -169,8 +194,9 @@ export function createFeatureExtractor(options?: FeatureExtractorOptions): Featu
 }
 
 function failedFeatures(flow: FlowRecord, options: CompiledOptions, error: unknown): FlowFeatures {
-  const reason = error instanceof Error ? error.name : typeof error;
-  const record = (typeof flow === 'object' && flow !== null ? flow : {}) as Partial<FlowRecord>;
+  const isRecord = typeof flow === 'object' && flow !== null;
+  const reason = !isRecord ? 'not-an-object' : error instanceof Error ? error.name : typeof error;
+  const record = (isRecord ? flow : {}) as Partial<FlowRecord>;
   const transport = transportOf(record.transport);
   const dstPort = num(record.dstPort, -1);
   let summary: FlowSummary;
@@ -179,10 +205,9 @@ function failedFeatures(flow: FlowRecord, options: CompiledOptions, error: unkno
   } catch {
     summary = summaryOf({} as FlowRecord);
   }
-  const initiator: DirectionRandomness | null = null;
   return {
     flow: summary,
-    initiator,
+    initiator: null,
     responder: null,
     exporterEvidence: null,
     handshake: NO_HANDSHAKE,

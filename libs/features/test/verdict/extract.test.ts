@@ -417,3 +417,17 @@ test('property: any options either compile or fail with a FeaturesError naming t
     { numRuns: 300 },
   );
 });
+
+test('malformed fields are reported in the evidence, not thrown', () => {
+  const f = extract({
+    ...flowOf({ initiator: seededBytes(200, 21) }),
+    responderPayload: 'not bytes',
+    dstPort: 70_000,
+  } as unknown as FlowRecord);
+  assert.equal(f.verdict, 'opaque');
+  assert.ok(f.evidence.includes('malformed:responderPayload'));
+  assert.ok(f.evidence.includes('malformed:dstPort'));
+  assert.deepEqual(extract(42 as unknown as FlowRecord).evidence, [
+    'malformed-record:not-an-object',
+  ]);
+});
