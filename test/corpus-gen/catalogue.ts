@@ -2,12 +2,16 @@
 // append new classes at the end to keep existing flows where they are.
 import { compressedClasses } from './classes/compressed.js';
 import { dnsClasses } from './classes/dns.js';
+import { emptyClasses } from './classes/empty.js';
 import { httpClasses } from './classes/http.js';
+import { ikeClasses } from './classes/ike.js';
+import { mediaClasses } from './classes/media.js';
 import { opaqueClasses } from './classes/opaque.js';
 import { openvpnClasses } from './classes/openvpn.js';
 import { plaintextClasses } from './classes/plaintext.js';
 import { quicClasses } from './classes/quic.js';
 import { sshClasses } from './classes/ssh.js';
+import { starttlsClasses } from './classes/starttls.js';
 import { tlsClasses } from './classes/tls.js';
 import { wireguardClasses } from './classes/wireguard.js';
 import type { FlowClass } from './classes/types.js';
@@ -23,4 +27,8 @@ export const catalogue: readonly FlowClass[] = [
   ...wireguardClasses,
   ...openvpnClasses,
   ...quicClasses,
+  ...ikeClasses,
+  ...mediaClasses,
+  ...starttlsClasses,
+  ...emptyClasses,
 ];
