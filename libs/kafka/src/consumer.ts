@@ -13,7 +13,11 @@ export interface ConsumedRecord<T> {
   readonly partition: number;
   readonly offset: string;
   readonly headers: IHeaders;
-  /** The processing span's context (child of the producer's); pass it on to what you produce. */
+  /**
+   * runRecordConsumer: the processing span's context (a child of the producer's), to pass on to
+   * what the handler produces. runRecordBatchConsumer: the producer's context as extracted from
+   * the headers (the batch's processing span is BatchInfo.context).
+   */
   readonly context: Context;
 }
 

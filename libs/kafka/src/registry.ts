@@ -89,7 +89,7 @@ export class Registry {
     return id;
   }
 
-  /** True when the registry has the subject set to exactly `compatibility`. */
+  /** The subject's own compatibility level, or null when it has none (the global one applies). */
   async getCompatibility(subject: string): Promise<string | null> {
     const res = await this.request('GET', `/config/${encodeURIComponent(subject)}`);
     if (res.status === 404) return null;
