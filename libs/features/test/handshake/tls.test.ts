@@ -33,6 +33,14 @@ describe('TLS from a real node:tls handshake', () => {
     assert.deepEqual(info.alpn, []);
   });
 
+  it('TLS 1.3 without SNI on an odd port', async () => {
+    const c = await captureTls({ minVersion: 'TLSv1.3', servername: '' });
+    const info = tcp(c.initiator, c.responder, 31337);
+    assert.equal(info.version, 'TLS1.3');
+    assert.equal(info.sni, null);
+    assert.match(info.ja4 ?? '', /^t13i/);
+  });
+
   it('the responder alone tells TLS (ServerHello)', async () => {
     const c = await captureTls({ servername: 'a.test' });
     const info = tcp(null, c.responder);
