@@ -24,14 +24,37 @@ local function num(x) return string.format('%.17g', x) end
  * KEYS: meta, tier hashes. ARGV: pid, min, max, ttl, eventMin, eventMax, tierCount, then
  * per tier: cutoff, bucketCount, then per bucket: index, flows, opaque, bytes, entropyMilliSum,
  * entropyMilliSqSum, entropyCount, srcBits, dstBits. */
-export const APPLY_PORT = `${GUARD}
+export const APPLY_PORT = `
+local wmField = 'w:' .. ARGV[1]
+local meta = redis.call('HMGET', KEYS[1], wmField, 'fs', 'mx')
+local wm = meta[1]
+if wm then
+  if wm >= ARGV[3] then return 1 end
+  if wm >= ARGV[2] then return 2 end
+end
+local ttl = tonumber(ARGV[4])
+local function num(x) return string.format('%.17g', x) end
 local evMin, evMax = tonumber(ARGV[5]), tonumber(ARGV[6])
-local fs = tonumber(redis.call('HGET', KEYS[1], 'fs'))
-if (not fs) or evMin < fs then redis.call('HSET', KEYS[1], 'fs', num(evMin)) end
-local mx = tonumber(redis.call('HGET', KEYS[1], 'mx'))
-if (not mx) or evMax > mx then redis.call('HSET', KEYS[1], 'mx', num(evMax)) end
-redis.call('HSET', KEYS[1], wmField, ARGV[3])
+local set = { wmField, ARGV[3] }
+local fs, mx = tonumber(meta[2]), tonumber(meta[3])
+if (not fs) or evMin < fs then set[#set + 1] = 'fs'; set[#set + 1] = num(evMin) end
+if (not mx) or evMax > mx then set[#set + 1] = 'mx'; set[#set + 1] = num(evMax) end
+redis.call('HSET', KEYS[1], unpack(set))
 redis.call('PEXPIRE', KEYS[1], ttl)
+-- Lua's unpack is bounded by the C stack: wide calls go in slices of 1000 arguments.
+local function hmget(key, fields)
+  local res = {}
+  for i = 1, #fields, 1000 do
+    local part = redis.call('HMGET', key, unpack(fields, i, math.min(i + 999, #fields)))
+    for j = 1, #part do res[#res + 1] = part[j] end
+  end
+  return res
+end
+local function hset(key, pairs)
+  for i = 1, #pairs, 1000 do
+    redis.call('HSET', key, unpack(pairs, i, math.min(i + 999, #pairs)))
+  end
+end
 local function orHex(a, b)
   local out = {}
   for i = 0, 3 do
@@ -47,17 +70,28 @@ for t = 1, tonumber(ARGV[7]) do
   local cutoff = tonumber(ARGV[a])
   local count = tonumber(ARGV[a + 1])
   a = a + 2
-  local pr = tonumber(redis.call('HGET', key, 'pr'))
+  -- One HMGET for the prune mark and every bucket this delta touches.
+  local fields = { 'pr' }
+  for b = 0, count - 1 do
+    local field = ARGV[a + b * 9]
+    fields[#fields + 1] = field
+    fields[#fields + 1] = field .. 'b'
+  end
+  local cur = hmget(key, fields)
+  local pr = tonumber(cur[1])
   if (not pr) or cutoff > pr then
-    local fields = redis.call('HKEYS', key)
-    for _, f in ipairs(fields) do
+    local stale = {}
+    for _, f in ipairs(redis.call('HKEYS', key)) do
       local idx = tonumber(string.match(f, '^(%d+)b?$'))
-      if idx and idx < cutoff then redis.call('HDEL', key, f) end
+      if idx and idx < cutoff then stale[#stale + 1] = f end
     end
-    redis.call('HSET', key, 'pr', num(cutoff))
+    for i = 1, #stale, 1000 do
+      redis.call('HDEL', key, unpack(stale, i, math.min(i + 999, #stale)))
+    end
     pr = cutoff
   end
-  for _ = 1, count do
+  local out = { 'pr', num(pr) }
+  for b = 0, count - 1 do
     local field = ARGV[a]
     if tonumber(field) >= pr then
       local v = {
@@ -65,20 +99,24 @@ for t = 1, tonumber(ARGV[7]) do
         tonumber(ARGV[a + 4]), tonumber(ARGV[a + 5]), tonumber(ARGV[a + 6]),
       }
       local bits = ARGV[a + 7] .. ARGV[a + 8]
-      local cur = redis.call('HGET', key, field)
-      if cur then
+      local old = cur[2 + b * 2]
+      if old then
         local parts = {}
-        for p in string.gmatch(cur, '[^,]+') do parts[#parts + 1] = p end
+        for p in string.gmatch(old, '[^,]+') do parts[#parts + 1] = p end
         for i = 1, 6 do v[i] = v[i] + tonumber(parts[i]) end
-        local old = redis.call('HGET', key, field .. 'b') or ''
-        bits = orHex(string.sub(bits, 1, 32), string.sub(old, 1, 32)) ..
-          orHex(string.sub(bits, 33, 64), string.sub(old, 33, 64))
+        local oldBits = cur[3 + b * 2] or ''
+        bits = orHex(string.sub(bits, 1, 32), string.sub(oldBits, 1, 32)) ..
+          orHex(string.sub(bits, 33, 64), string.sub(oldBits, 33, 64))
       end
-      redis.call('HSET', key, field, num(v[1]) .. ',' .. num(v[2]) .. ',' .. num(v[3]) .. ',' ..
-        num(v[4]) .. ',' .. num(v[5]) .. ',' .. num(v[6]), field .. 'b', bits)
+      out[#out + 1] = field
+      out[#out + 1] = num(v[1]) .. ',' .. num(v[2]) .. ',' .. num(v[3]) .. ',' ..
+        num(v[4]) .. ',' .. num(v[5]) .. ',' .. num(v[6])
+      out[#out + 1] = field .. 'b'
+      out[#out + 1] = bits
     end
     a = a + 9
   end
+  hset(key, out)
   redis.call('PEXPIRE', key, ttl)
 end
 return 0
@@ -87,15 +125,15 @@ return 0
 /** KEYS: aggregate. ARGV: pid, min, max, ttl, first, last, count, bytes, maxSamples, samples (comma-joined). */
 export const APPLY_AGGREGATE = `${GUARD}
 local k = KEYS[1]
-local f = tonumber(redis.call('HGET', k, 'f'))
+local cur = redis.call('HMGET', k, 'f', 'l', 'n', 'b', 's')
 local first, last = tonumber(ARGV[5]), tonumber(ARGV[6])
-if (not f) or first < f then redis.call('HSET', k, 'f', num(first)) end
-local l = tonumber(redis.call('HGET', k, 'l'))
-if (not l) or last > l then redis.call('HSET', k, 'l', num(last)) end
-redis.call('HINCRBY', k, 'n', tonumber(ARGV[7]))
-redis.call('HSET', k, 'b', num((tonumber(redis.call('HGET', k, 'b')) or 0) + tonumber(ARGV[8])))
+local f, l = tonumber(cur[1]), tonumber(cur[2])
+if (not f) or first < f then f = first end
+if (not l) or last > l then l = last end
+local n = (tonumber(cur[3]) or 0) + tonumber(ARGV[7])
+local b = (tonumber(cur[4]) or 0) + tonumber(ARGV[8])
 local max = tonumber(ARGV[9])
-local s = redis.call('HGET', k, 's') or ''
+local s = cur[5] or ''
 local have = 0
 if s ~= '' then for _ in string.gmatch(s, '[^,]+') do have = have + 1 end end
 for id in string.gmatch(ARGV[10], '[^,]+') do
@@ -103,8 +141,7 @@ for id in string.gmatch(ARGV[10], '[^,]+') do
   if s == '' then s = id else s = s .. ',' .. id end
   have = have + 1
 end
-redis.call('HSET', k, 's', s)
-redis.call('HSET', k, wmField, ARGV[3])
+redis.call('HSET', k, 'f', num(f), 'l', num(l), 'n', num(n), 'b', num(b), 's', s, wmField, ARGV[3])
 redis.call('PEXPIRE', k, ttl)
 return 0
 `;
@@ -113,8 +150,8 @@ return 0
 export const APPLY_HOST = `${GUARD}
 local k = KEYS[1]
 local add, at, half = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
-local e = tonumber(redis.call('HGET', k, 'e'))
-local r = tonumber(redis.call('HGET', k, 'r'))
+local cur = redis.call('HMGET', k, 'e', 'r')
+local e, r = tonumber(cur[1]), tonumber(cur[2])
 if not e then
   e, r = add, at
 elseif at >= r then

@@ -188,3 +188,29 @@ test('exception changes reach a subscribed replica through pub/sub', async () =>
   assert.equal(await reader.version(), '2');
   stop();
 });
+
+test('a batch spanning days of minute buckets on one port fits the Lua stack', async () => {
+  const keyPrefix = uniquePrefix();
+  prefixes.push(keyPrefix);
+  const store = new RedisScorerStore({ client: await conn('wide'), keyPrefix });
+  const DAY = 24 * 3_600_000;
+  const config = compileScorerConfig({ allowedLatenessMs: 3 * DAY });
+  // One flow a minute for three days, newest first: all within the lateness allowance.
+  const flows = Array.from({ length: 3 * 24 * 60 }, (_, i) =>
+    makeFeatures({ kind: 'tls', startMs: T0 + 3 * DAY - i * 60_000, srcPort: 1024 + (i % 60_000) }),
+  );
+  const scorer = new Scorer({ config, store });
+  const r = await scorer.processBatch(itemsOf(flows));
+  assert.equal(r.stats.tooLate, 0);
+  const base = await scorer.baseline(443, 'tcp');
+  assert.equal(base.flows, flows.length);
+  const state = (
+    await store.read({
+      ports: [{ key: '443/tcp', pids: [] }],
+      aggregates: [],
+      hosts: [],
+      tierCount: 2,
+    })
+  ).ports.get('443/tcp');
+  assert.ok((state?.tiers[0]?.size ?? 0) > 4000, `minute buckets kept: ${state?.tiers[0]?.size}`);
+});

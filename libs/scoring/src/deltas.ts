@@ -133,12 +133,18 @@ export function buildDeltas(
     ttlMs: portTtl,
     eventMinMs: acc.eventMinMs,
     eventMaxMs: acc.eventMaxMs,
-    tiers: config.tiers.map((tier, i) => ({
-      cutoffIndex: cutoffIndexOf(horizons.get(acc.key)!, tier, config.allowedLatenessMs),
-      buckets: [...acc.tiers[i]!].map(
-        ([idx, b]) => [idx, { ...b.c, srcBits: hexOf(b.src), dstBits: hexOf(b.dst) }] as const,
-      ),
-    })),
+    tiers: config.tiers.map((tier, i) => {
+      const cutoffIndex = cutoffIndexOf(horizons.get(acc.key)!, tier, config.allowedLatenessMs);
+      return {
+        cutoffIndex,
+        // Buckets already outside every window would be dropped by the store anyway.
+        buckets: [...acc.tiers[i]!]
+          .filter(([idx]) => idx >= cutoffIndex)
+          .map(
+            ([idx, b]) => [idx, { ...b.c, srcBits: hexOf(b.src), dstBits: hexOf(b.dst) }] as const,
+          ),
+      };
+    }),
   }));
 
   const aggregates = new Map<string, AggregateDelta & Range>();
