@@ -31,6 +31,9 @@ const DEFAULTS = {
   sflowMaxFlows: 100_000,
 };
 
+/** Template changes waiting for the store at most; older ones are dropped and counted. */
+const MAX_PENDING_STORE_CHANGES = 1024;
+
 /** A store lookup that found nothing is not repeated for this long (per template). */
 const NEGATIVE_LOOKUP_MS = 1_000;
 
@@ -151,6 +154,12 @@ export class FlowExportDecoder {
       this.counters.rejects[reason]++;
     }
     this.records += sink.records.length;
+    // With a store but only synchronous decode() calls, pending writes must not pile up.
+    const pending = this.env.storeChanges;
+    if (pending.length > MAX_PENDING_STORE_CHANGES) {
+      this.storeErrors += pending.length - MAX_PENDING_STORE_CHANGES;
+      pending.splice(0, pending.length - MAX_PENDING_STORE_CHANGES);
+    }
     return {
       protocol,
       rejected: reason,

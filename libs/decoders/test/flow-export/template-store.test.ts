@@ -105,3 +105,15 @@ test('the memory store is bounded', async () => {
     [258, 259, 260],
   );
 });
+
+test('template changes waiting for the store stay bounded when only decode() is called', async () => {
+  const store = new MemoryTemplateStore();
+  const d = new FlowExportDecoder({ templateStore: store, maxTemplatesPerExporter: 4096 });
+  for (let id = 256; id < 256 + 1500; id++) {
+    d.decode(ipfixMessage(1, 1, [ipfixTemplateSet([{ id, fields }])]), EXPORTER);
+  }
+  assert.equal(d.stats().storeErrors, 1500 - 1024);
+  // The next shared decode writes what is still pending.
+  await d.decodeShared(ipfixMessage(1, 1, []), EXPORTER);
+  assert.equal((await store.list('ipfix', EXPORTER, 1)).length, 1024);
+});
