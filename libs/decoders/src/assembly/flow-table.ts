@@ -8,6 +8,7 @@ import { FlowState, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from './flow.js';
 import type { CompiledFlowTableOptions, FlowTableOptions } from './options.js';
 import { compileFlowTableOptions } from './options.js';
 import { SegmentOutcome } from './payload-prefix.js';
+import { BufferPool } from './buffer-pool.js';
 
 /** Fragment ids remembered to attribute later fragments; older ones are forgotten first. */
 const MAX_FRAGMENT_KEYS = 8192;
@@ -25,6 +26,7 @@ export class FlowTable {
   private clockMs = -Infinity;
   private lastSweepMs = -Infinity;
   private bufferedBytes = 0;
+  private readonly pool: BufferPool;
 
   constructor(
     private readonly onFlow: (flow: FlowRecord) => void,
@@ -33,6 +35,7 @@ export class FlowTable {
   ) {
     this.options = compileFlowTableOptions(options);
     this.stats = stats;
+    this.pool = new BufferPool(this.options.payloadPrefixBytes);
   }
 
   get size(): number {
@@ -138,7 +141,7 @@ export class FlowTable {
         flow.initiatorIsA = (flags & TCP_ACK) === 0 ? fromA : !fromA;
         flow.initiatorKnown = true;
       }
-      flow.prefix(fromA, this.options).startAt(p.tcpSeq);
+      flow.prefix(fromA, this.options, this.pool).startAt(p.tcpSeq);
     }
     if (flags & TCP_RST) flow.reset = true;
     if (flags & TCP_FIN) {
@@ -148,7 +151,7 @@ export class FlowTable {
   }
 
   private addPayload(flow: FlowState, p: DecodedPacket, fromA: boolean): void {
-    const prefix = flow.prefix(fromA, this.options);
+    const prefix = flow.prefix(fromA, this.options, this.pool);
     // Once the window is full nothing can change it: most packets of a long flow stop here.
     if (prefix.full) return;
     const payload = payloadOf(p);
@@ -204,15 +207,18 @@ export class FlowTable {
     flow.buffered = 0;
     this.stats.evictions[reason] = (this.stats.evictions[reason] ?? 0) + 1;
     this.stats.flowsEmitted++;
-    this.onFlow(flow.toRecord());
+    const record = flow.toRecord();
+    flow.release();
+    this.onFlow(record);
   }
 }
 
 /** Direction-independent: both halves of a conversation share one key. */
 function flowKey(p: DecodedPacket): string {
-  const a = `${p.srcAddr}/${p.srcPort}`;
-  const b = `${p.dstAddr}/${p.dstPort}`;
-  return a < b ? `${p.protocol} ${a} ${b}` : `${p.protocol} ${b} ${a}`;
+  const srcFirst = p.srcAddr < p.dstAddr || (p.srcAddr === p.dstAddr && p.srcPort <= p.dstPort);
+  return srcFirst
+    ? `${p.protocol} ${p.srcAddr} ${p.srcPort} ${p.dstAddr} ${p.dstPort}`
+    : `${p.protocol} ${p.dstAddr} ${p.dstPort} ${p.srcAddr} ${p.srcPort}`;
 }
 
 function fragmentKey(p: DecodedPacket): string {

@@ -2,20 +2,13 @@ import type { FlowRecord, PacketSample } from '@opaqueflow/flow-model';
 import { flowIdOf, transportOf } from '@opaqueflow/flow-model';
 import type { DecodedPacket } from '../capture/packet.js';
 import { PayloadPrefix } from './payload-prefix.js';
+import type { BufferPool } from './buffer-pool.js';
 import type { CompiledFlowTableOptions } from './options.js';
 
 export const TCP_FIN = 0x01;
 export const TCP_SYN = 0x02;
 export const TCP_RST = 0x04;
 export const TCP_ACK = 0x10;
-
-/** One sampled packet, kept relative to endpoint A until the initiator is settled. */
-interface Sample {
-  readonly size: number;
-  readonly payloadSize: number;
-  readonly fromA: boolean;
-  readonly timestampMs: number;
-}
 
 /**
  * State of one bidirectional flow. Endpoint A is the source of the first packet seen;
@@ -34,7 +27,11 @@ export class FlowState {
   finA = false;
   finB = false;
   reset = false;
-  readonly samples: Sample[] = [];
+  /**
+   * Sampled packets, four numbers each (size, payload size, 1 if from A, timestamp): kept
+   * relative to endpoint A until the initiator is settled, flat to spare an object each.
+   */
+  readonly samples: number[] = [];
   prefixA: PayloadPrefix | null = null;
   prefixB: PayloadPrefix | null = null;
   /** Buffer bytes this flow holds, as last reported to the table. */
@@ -73,23 +70,28 @@ export class FlowState {
       this.bytesB += p.ipLength;
       this.flagsB |= p.tcpFlags;
     }
-    if (this.samples.length < options.packetSamples) {
-      this.samples.push({
-        size: p.l4Length,
-        payloadSize: p.payloadLength,
-        fromA,
-        timestampMs: p.timestampMs,
-      });
+    if (this.samples.length < options.packetSamples * 4) {
+      this.samples.push(p.l4Length, p.payloadLength, fromA ? 1 : 0, p.timestampMs);
     }
   }
 
-  prefix(fromA: boolean, options: CompiledFlowTableOptions): PayloadPrefix {
+  prefix(fromA: boolean, options: CompiledFlowTableOptions, pool: BufferPool): PayloadPrefix {
     if (fromA) {
-      this.prefixA ??= new PayloadPrefix(options.payloadPrefixBytes, options.maxOutOfOrderGaps);
+      this.prefixA ??= new PayloadPrefix(
+        options.payloadPrefixBytes,
+        options.maxOutOfOrderGaps,
+        pool,
+      );
       return this.prefixA;
     }
-    this.prefixB ??= new PayloadPrefix(options.payloadPrefixBytes, options.maxOutOfOrderGaps);
+    this.prefixB ??= new PayloadPrefix(options.payloadPrefixBytes, options.maxOutOfOrderGaps, pool);
     return this.prefixB;
+  }
+
+  /** Returns the payload buffers to the pool once the record holds copies. */
+  release(): void {
+    this.prefixA?.release();
+    this.prefixB?.release();
   }
 
   capacity(): number {
@@ -104,15 +106,17 @@ export class FlowState {
     const dstPort = a ? this.portB : this.portA;
     const startMs = Math.floor(this.firstMs);
     const packets: PacketSample[] = [];
-    let previous = this.samples[0]?.timestampMs ?? 0;
-    for (const s of this.samples) {
+    const s = this.samples;
+    let previous = s[3] ?? 0;
+    for (let i = 0; i + 3 < s.length; i += 4) {
+      const at = s[i + 3]!;
       packets.push({
-        size: s.size,
-        payloadSize: s.payloadSize,
-        direction: s.fromA === a ? 'fwd' : 'rev',
-        gapMs: Math.max(0, s.timestampMs - previous),
+        size: s[i]!,
+        payloadSize: s[i + 1]!,
+        direction: (s[i + 2] === 1) === a ? 'fwd' : 'rev',
+        gapMs: Math.max(0, at - previous),
       });
-      previous = s.timestampMs;
+      previous = at;
     }
     const fwdPrefix = a ? this.prefixA : this.prefixB;
     const revPrefix = a ? this.prefixB : this.prefixA;

@@ -8,7 +8,7 @@ export const SegmentOutcome = {
 } as const;
 export type SegmentOutcome = (typeof SegmentOutcome)[keyof typeof SegmentOutcome];
 
-const MIN_CAPACITY = 512;
+import type { BufferPool } from './buffer-pool.js';
 
 /**
  * The first `limit` payload bytes of one direction, in TCP sequence order.
@@ -27,9 +27,11 @@ export class PayloadPrefix {
   private baseSeq = 0;
   private baseKnown = false;
 
+  /** Without a pool the buffer is allocated at `limit` bytes on first use. */
   constructor(
     private readonly limit: number,
     private readonly maxRanges: number,
+    private readonly pool: BufferPool | null = null,
   ) {}
 
   get length(): number {
@@ -86,7 +88,7 @@ export class PayloadPrefix {
     if (ahead && this.ranges.length >= this.maxRanges * 2 && !this.touchesRange(from, e)) {
       return SegmentOutcome.Dropped;
     }
-    const buf = this.ensureCapacity(e);
+    const buf = this.ensureCapacity();
     let wrote = false;
     // Copy only into the holes between stretches already filled: first copy wins.
     let cursor = from;
@@ -147,14 +149,16 @@ export class PayloadPrefix {
     this.ranges = out;
   }
 
-  private ensureCapacity(end: number): Uint8Array {
-    const current = this.buffer;
-    if (current !== null && current.length >= end) return current;
-    let size = Math.max(MIN_CAPACITY, current === null ? 0 : current.length * 2);
-    while (size < end) size *= 2;
-    const next = new Uint8Array(Math.min(size, this.limit));
-    if (current !== null) next.set(current);
-    this.buffer = next;
-    return next;
+  private ensureCapacity(): Uint8Array {
+    if (this.buffer === null) this.buffer = this.pool?.take() ?? new Uint8Array(this.limit);
+    return this.buffer;
+  }
+
+  /** Hands the buffer back to the pool; call once the bytes have been copied out. */
+  release(): void {
+    if (this.buffer !== null) this.pool?.give(this.buffer);
+    this.buffer = null;
+    this.contiguous = 0;
+    this.ranges = [];
   }
 }

@@ -115,7 +115,7 @@ export class LiveCapture {
     cap.on('packet', (nbytes, truncated) => {
       this.framesCaptured++;
       if (truncated) this.framesTruncated++;
-      this.assembler.addFrame(linkType, nowMs(), buffer.subarray(0, nbytes));
+      this.assembler.addFrame(linkType, nowMs(), buffer, 0, nbytes);
     });
     this.timer = setInterval(() => this.assembler.advanceTo(nowMs()), this.options.tickMs);
     this.timer.unref();
