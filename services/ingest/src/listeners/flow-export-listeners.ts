@@ -120,6 +120,18 @@ export class FlowExportListeners {
         socket.on('error', (err) => {
           this.drop('socket', 'socket-error', { listener, error: err.message });
         });
+        const size = this.options.udpReceiveBufferBytes;
+        if (size !== undefined) {
+          try {
+            socket.setRecvBufferSize(size);
+          } catch (err) {
+            // The kernel caps it (net.core.rmem_max); the socket still works, with less headroom.
+            this.rejections.note('receive-buffer-not-set', {
+              listener,
+              error: err instanceof Error ? err.message : String(err),
+            });
+          }
+        }
         resolve(socket.address().port);
       });
     });

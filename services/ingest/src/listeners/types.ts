@@ -23,6 +23,8 @@ export interface FlowExportListenersOptions {
   readonly sflowPort?: number | null;
   /** Packets waiting for the decoder at most; beyond it they are dropped as queue-full. */
   readonly queueCapacity?: number;
+  /** SO_RCVBUF for the UDP sockets: headroom for exporter bursts (kernel default if unset). */
+  readonly udpReceiveBufferBytes?: number;
   /** How often open sFlow flows are checked against their timeouts. */
   readonly sflowFlushIntervalMs?: number;
   /** IPFIX TCP connections held at once; more are refused (counted as socket drops). */

@@ -57,6 +57,7 @@ const ephemeral = {
   ipfixUdpPort: 0,
   ipfixTcpPort: 0,
   sflowPort: 0,
+  udpReceiveBufferBytes: 1 << 20,
 };
 
 test('UDP NetFlow, IPFIX and sFlow plus TCP IPFIX reach onRecords; templates are served', async () => {
