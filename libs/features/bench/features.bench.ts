@@ -105,34 +105,49 @@ const gz = Uint8Array.from(
     Buffer.from(JSON.stringify(Array.from({ length: 400 }, (_, i) => ({ i, name: `item-${i}` })))),
   ),
 ).subarray(0, 1024);
-const flows: FlowRecord[] = [];
+const kinds: Record<string, FlowRecord[]> = {
+  opaque: [],
+  tls: [],
+  http: [],
+  compressed: [],
+  'wireguard-udp': [],
+};
 for (let i = 0; i < 64; i++) {
-  flows.push(
+  kinds.opaque?.push(
     flowOf({
       initiator: seededBytes(1024, i),
       responder: seededBytes(1024, i + 1000),
       dstPort: 8081,
     }),
   );
-  flows.push(flowOf({ initiator: hello, responder: seededBytes(1024, i + 2000), dstPort: 443 }));
-  flows.push(flowOf({ initiator: httpRequest, responder: httpResponse, dstPort: 80 }));
-  flows.push(flowOf({ initiator: ascii('RETR archive.gz\r\n'), responder: gz, dstPort: 40_000 }));
-  flows.push(flowOf({ initiator: seededBytes(148, i + 3000), transport: 'udp', dstPort: 51_820 }));
+  kinds.tls?.push(
+    flowOf({ initiator: hello, responder: seededBytes(1024, i + 2000), dstPort: 443 }),
+  );
+  kinds.http?.push(flowOf({ initiator: httpRequest, responder: httpResponse, dstPort: 80 }));
+  kinds.compressed?.push(
+    flowOf({ initiator: ascii('RETR archive.gz\r\n'), responder: gz, dstPort: 40_000 }),
+  );
+  kinds['wireguard-udp']?.push(
+    flowOf({ initiator: seededBytes(148, i + 3000), transport: 'udp', dstPort: 51_820 }),
+  );
 }
-const flowBytes = flows.reduce(
-  (s, f) => s + (f.initiatorPayload?.length ?? 0) + (f.responderPayload?.length ?? 0),
-  0,
-);
+const payloadBytes = (list: readonly FlowRecord[]): number =>
+  list.reduce(
+    (s, f) => s + (f.initiatorPayload?.length ?? 0) + (f.responderPayload?.length ?? 0),
+    0,
+  );
+const flows = Object.values(kinds).flat();
+const flowBytes = payloadBytes(flows);
 const extract = createFeatureExtractor();
-const extractorBench = new Bench({ time: TIME_MS * 2, warmup: true, warmupTime: 300 });
-extractorBench.add('extractor', () => {
-  for (const f of flows) sink += extract(f).evidence.length;
-});
+const flowSets: [string, FlowRecord[]][] = [['mix', flows], ...Object.entries(kinds)];
+const extractorBench = new Bench({ time: TIME_MS, warmup: true, warmupTime: 300 });
+for (const [name, list] of flowSets) {
+  extractorBench.add(name, () => {
+    for (const f of list) sink += extract(f).evidence.length;
+  });
+}
 extractorBench.runSync();
-const extractorTask = extractorBench.tasks[0]?.result;
-if (extractorTask === undefined || !('latency' in extractorTask))
-  throw new Error('extractor did not run');
-const passSeconds = extractorTask.latency.mean / 1000;
+const passSeconds = secondsPerIteration(extractorBench, 'mix');
 
 // --- report ---
 const results: Record<string, number | string> = {};
@@ -158,21 +173,30 @@ for (const size of SIZES) {
 results.extractor_flows_per_s = round(flows.length / passSeconds);
 results.extractor_payload_mb_per_s = round(flowBytes / passSeconds / 1e6);
 results.extractor_mean_payload_bytes_per_flow = round(flowBytes / flows.length);
+for (const [name, list] of flowSets.slice(1)) {
+  results[`extractor_flows_per_s_${name}`] = round(
+    list.length / secondsPerIteration(extractorBench, name),
+  );
+}
 results.cpuModel = cpus()[0]?.model ?? 'unknown';
 results.cores = cpus().length;
 
 console.log('\nEntropy loop, one core (same buffers; results checked equal)\n');
 printTable(rows);
 console.log('\nFull extractor (handshake, content magic, randomness, ports, verdict), one core\n');
-printTable([
-  ['flows', 'mean payload bytes/flow', 'flows/s', 'payload MB/s'],
-  [
-    String(flows.length),
-    fmt(flowBytes / flows.length),
-    fmt(flows.length / passSeconds),
-    fmt(flowBytes / passSeconds / 1e6),
-  ],
-]);
+const extractorRows = [['flows', 'count', 'payload bytes/flow', 'flows/s', 'payload MB/s']];
+for (const [name, list] of flowSets) {
+  const seconds = secondsPerIteration(extractorBench, name);
+  const bytes = payloadBytes(list);
+  extractorRows.push([
+    name,
+    String(list.length),
+    fmt(bytes / list.length),
+    fmt(list.length / seconds),
+    fmt(bytes / seconds / 1e6),
+  ]);
+}
+printTable(extractorRows);
 console.log(
   `\n${String(results.cpuModel)}, ${results.cores} cores (sink ${sink > 0 ? 'ok' : 'empty'})`,
 );

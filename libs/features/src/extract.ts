@@ -139,9 +139,14 @@ function extractWith(flow: FlowRecord, options: CompiledOptions): FlowFeatures {
     content = detectContentMagic(responderBytes);
     if (content !== null) contentIn = 'rev';
   }
+  // Only bytes that pass for random could be ciphertext behind a borrowed magic; structured
+  // ones are what compressed text looks like and need no (costly, ~0.1 ms) inflate check.
   const contentBytes = contentIn === 'fwd' ? initiatorBytes : responderBytes;
+  const contentDetail = contentIn === 'fwd' ? initiator : responder;
   const contentValid =
-    content === null || contentBytes === null ? null : contentStreamValid(content, contentBytes);
+    content === null || contentBytes === null || contentDetail?.looksRandom !== true
+      ? null
+      : contentStreamValid(content, contentBytes);
 
   const exporterEvidence = exporterEvidenceOf(flow.exporterEvidence);
   const framing = borrowedFraming(flow, handshake, initiatorBytes, initiator, options);
