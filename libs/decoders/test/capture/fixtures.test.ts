@@ -122,3 +122,19 @@ test('timestamps agree across microsecond, nanosecond and pcapng resolutions', (
     s.forEach((t, i) => assert.ok(Math.abs(t - stamps[0]![i]!) < 0.001, `packet ${i}: ${t}`));
   }
 });
+
+for (const name of ['tcpdump-any-sll2.pcap', 'tcpdump-any-sll.pcap', 'tcpdump-lo-nsec.pcap']) {
+  test(`${name}: a real loopback exchange captured by tcpdump`, () => {
+    const { flows, stats } = flowsFromCapture(load(name));
+    assert.deepEqual(stats.rejected, {});
+    assert.equal(flows.length, 1);
+    const f = flows[0]!;
+    assert.equal(f.srcAddr, '127.0.0.1');
+    assert.equal(f.dstPort, 45811);
+    assert.equal(f.initiatorKnown, true);
+    assert.equal(f.packetsFwd + f.packetsRev, 10);
+    assert.equal(text(f.initiatorPayload), 'real-initiator-bytes');
+    assert.equal(text(f.responderPayload), 'real-responder-bytes');
+    assert.equal(f.tcpFlagsFwd & 0x02, 0x02);
+  });
+}
