@@ -1,7 +1,7 @@
 // SSH (RFC 4253): the identification string "SSH-protoversion-softwareversion SP comments
 // CR LF" (§4.2), which a server may precede with other lines, and the binary packet
 // (§6) carrying SSH_MSG_KEXINIT (§7.1) when the banner went in an earlier packet.
-import { ascii, indexOfAscii, lineEnd, prefixOfAscii, startsWithAscii, u32, u8 } from './bytes.js';
+import { ascii, indexOfAscii, isTextByte, lineEnd, prefixOfAscii, u32, u8 } from './bytes.js';
 import type { Recognition } from './result.js';
 
 const MAX_PRE_BANNER = 1024;
@@ -65,7 +65,7 @@ function kexInit(b: Uint8Array, at: number): Record<string, string> | null {
 export function recogniseSsh(b: Uint8Array): Recognition | null {
   if (prefixOfAscii(b, 'SSH-')) return banner(b, 0);
   // RFC 4253 §4.2: the server MAY send other lines first; search a bounded window.
-  if (u8(b, 0) !== 0 && !startsWithAscii(b, '\x00\x00')) {
+  if (isTextByte(u8(b, 0))) {
     const at = indexOfAscii(b, '\nSSH-', 0, MAX_PRE_BANNER);
     if (at >= 0) return banner(b, at + 1);
   }

@@ -117,7 +117,7 @@ export function parseClientHelloBody(
   };
   if (dtls) {
     const cookieLen = u8(b, p);
-    if (cookieLen < 0 || p >= lim || cookieLen > 255) return out;
+    if (cookieLen < 0 || p >= lim) return out;
     p += 1 + cookieLen;
   }
   const csLen = u16(b, p);
