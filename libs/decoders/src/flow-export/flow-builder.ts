@@ -126,8 +126,8 @@ export function buildFlow(
   if (end < start) end = start;
 
   const max = ctx.maxPayloadBytes;
-  let fwdPayload = payloadOf(b, s, IP_PAYLOAD, YAF_PAYLOAD, view, max);
-  let revPayload = payloadOf(b, s, REVERSE, YAF_REVERSE_PAYLOAD, view, max);
+  let fwdPayload = s.hasSections ? payloadOf(b, s, IP_PAYLOAD, YAF_PAYLOAD, view, max) : null;
+  let revPayload = s.hasSections ? payloadOf(b, s, REVERSE, YAF_REVERSE_PAYLOAD, view, max) : null;
   let entropyFwd = s.entropyFwd;
   let entropyRev = s.entropyRev;
   let srcPort = s.srcPort;

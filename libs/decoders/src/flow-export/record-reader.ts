@@ -41,6 +41,8 @@ export class RecordScratch {
   samplingSize = -1;
   samplingPopulation = -1;
   biflowDirection = -1;
+  /** Some packet section or payload field was read (the arrays below are in use). */
+  hasSections = false;
   /** Offsets (start, length) of byte fields indexed by op - Op.ipPayloadSection. */
   readonly sectionStart = new Int32Array(8);
   readonly sectionLength = new Int32Array(8);
@@ -78,8 +80,11 @@ export class RecordScratch {
     this.samplingSize = -1;
     this.samplingPopulation = -1;
     this.biflowDirection = -1;
-    this.sectionStart.fill(-1);
-    this.sectionLength.fill(0);
+    if (this.hasSections) {
+      this.sectionStart.fill(-1);
+      this.sectionLength.fill(0);
+      this.hasSections = false;
+    }
     this.entropyFwd = -1;
     this.entropyRev = -1;
   }
@@ -157,6 +162,7 @@ function applyField(b: Uint8Array, off: number, len: number, op: number, s: Reco
     else if (op === Op.dst6) s.dst6 = off;
     else {
       const k = op - Op.ipPayloadSection;
+      s.hasSections = true;
       s.sectionStart[k] = off;
       s.sectionLength[k] = len;
       if (
