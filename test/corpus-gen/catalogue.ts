@@ -6,13 +6,13 @@ import { emptyClasses } from './classes/empty.js';
 import { httpClasses } from './classes/http.js';
 import { ikeClasses } from './classes/ike.js';
 import { mediaClasses } from './classes/media.js';
-import { opaqueClasses } from './classes/opaque.js';
+import { opaqueClasses, opaqueMimicClasses } from './classes/opaque.js';
 import { openvpnClasses } from './classes/openvpn.js';
 import { plaintextClasses } from './classes/plaintext.js';
 import { quicClasses } from './classes/quic.js';
 import { sshClasses } from './classes/ssh.js';
 import { starttlsClasses } from './classes/starttls.js';
-import { tlsClasses } from './classes/tls.js';
+import { tlsClasses, tlsSplitClasses } from './classes/tls.js';
 import { wireguardClasses } from './classes/wireguard.js';
 import type { FlowClass } from './classes/types.js';
 
@@ -31,4 +31,6 @@ export const catalogue: readonly FlowClass[] = [
   ...mediaClasses,
   ...starttlsClasses,
   ...emptyClasses,
+  ...tlsSplitClasses,
+  ...opaqueMimicClasses,
 ];

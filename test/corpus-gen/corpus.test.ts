@@ -457,3 +457,18 @@ test('tshark decrypts QUIC flows with the generated key log and sees a whole TLS
     }
   }
 });
+
+test('split-hello flows really split the ClientHello record across TCP segments', () => {
+  const flows = labels.flows.filter((f) => f.class === 'tls13-split-hello');
+  assert.ok(flows.length > 0);
+  const packets = readPcap(readFileSync(join(CORPUS_DIR, flows[0]!.file)));
+  for (const f of flows) {
+    const first = packets.find(
+      (p) => p.srcIp === f.srcIp && p.srcPort === f.srcPort && p.payload.length > 0,
+    )!;
+    assert.equal(first.payload[0], 0x16, 'a handshake record');
+    assert.equal(first.payload[5], 0x01, 'a ClientHello');
+    assert.ok(first.payload.readUInt16BE(3) + 5 > first.payload.length, 'the record continues');
+    assert.ok(first.payload.length <= 536);
+  }
+});

@@ -3,9 +3,9 @@
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { Verdict } from '@opaqueflow/flow-model';
-import { PcapWriter, type Endpoint } from './pcap-writer.js';
+import { PcapWriter } from './pcap-writer.js';
 import { Rng } from './rng.js';
-import { synthesise } from './synth.js';
+import { synthesise, type FlowEndpoints } from './synth.js';
 import type { FlowClass } from './classes/types.js';
 
 export interface LabelEntry {
@@ -59,12 +59,7 @@ function mac(...octets: number[]): Buffer {
 }
 
 /** Deterministic, distinct endpoints for flow `i` of class number `k` (1-based). */
-export function endpointsFor(
-  k: number,
-  i: number,
-  cls: FlowClass,
-  port: number,
-): { client: Endpoint; server: Endpoint } {
+export function endpointsFor(k: number, i: number, cls: FlowClass, port: number): FlowEndpoints {
   const v6 = cls.ipv6 && i % 3 === 2;
   const clientIp = v6
     ? `2001:db8:${k.toString(16)}::${(i + 1).toString(16)}`
@@ -74,6 +69,7 @@ export function endpointsFor(
   return {
     client: { ip: clientIp, port: clientPort, mac: mac(0, 0x0a, k, i >> 8, i) },
     server: { ip: serverIp, port, mac: mac(0, 0xc0, k, 0, 1) },
+    ...(cls.clientMss ? { clientMss: cls.clientMss } : {}),
   };
 }
 

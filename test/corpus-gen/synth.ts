@@ -23,6 +23,8 @@ const WINDOW = 64240;
 export interface FlowEndpoints {
   readonly client: Endpoint;
   readonly server: Endpoint;
+  /** MSS the client advertises, below the link's (a tunnel, an old stack); default the link's. */
+  readonly clientMss?: number;
 }
 
 export interface SynthResult {
@@ -129,7 +131,8 @@ function synthTcp(
     packets++;
   };
 
-  send('client', TCP_SYN, Buffer.alloc(0), mssOption(mssFor(eps.client)));
+  const clientMss = Math.min(eps.clientMss ?? Infinity, mssFor(eps.client));
+  send('client', TCP_SYN, Buffer.alloc(0), mssOption(clientMss));
   send('server', TCP_SYN | TCP_ACK, Buffer.alloc(0), mssOption(mssFor(eps.server)));
   send('client', TCP_ACK, Buffer.alloc(0));
 
@@ -153,7 +156,8 @@ function synthTcp(
       continue;
     }
     if (e.data.length === 0 || hosts[e.from].finSent) continue;
-    const mss = Math.min(mssFor(eps.client), mssFor(eps.server));
+    // Each side segments to the smaller of its own and its peer's advertised MSS.
+    const mss = Math.min(clientMss, mssFor(eps.server));
     let unacked = 0;
     for (let off = 0; off < e.data.length; off += mss) {
       const part = e.data.subarray(off, off + mss);

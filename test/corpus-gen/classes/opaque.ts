@@ -276,3 +276,65 @@ export const opaqueClasses: readonly FlowClass[] = [
     opaqueUdp,
   ),
 ];
+
+/** TLS application-data records around random bytes, with no handshake before them. */
+async function tlsFramedRandom(ctx: FlowContext): Promise<FlowOutcome> {
+  const record = (body: Buffer): Buffer => {
+    const h = Buffer.from([0x17, 0x03, 0x03, 0, 0]);
+    h.writeUInt16BE(body.length, 3);
+    return Buffer.concat([h, body]);
+  };
+  const key = ctx.rng.bytes(32);
+  const steps = conversation(ctx.rng, ctx.rng.int(2, 4)).map(({ from, plain }) => {
+    const nonce = ctx.rng.bytes(12);
+    return { from, data: record(Buffer.concat([nonce, aead('aes-256-gcm', key, nonce, plain)])) };
+  });
+  return {
+    transcript: await scriptedTcp(steps),
+    detail: 'application-data records only, no handshake',
+  };
+}
+
+/** SSH identification strings, then random bytes where the key exchange should be. */
+async function sshBannerRandom(ctx: FlowContext): Promise<FlowOutcome> {
+  const banner = ctx.rng.pick([
+    'SSH-2.0-OpenSSH_9.6p1 Ubuntu-3ubuntu13',
+    'SSH-2.0-OpenSSH_8.9p1',
+    'SSH-2.0-dropbear_2022.83',
+  ]);
+  const key = ctx.rng.bytes(32);
+  const ciphers = {
+    client: createCipheriv('chacha20', key, ctx.rng.bytes(16)),
+    server: createCipheriv('chacha20', key, ctx.rng.bytes(16)),
+  };
+  const steps: ScriptStep[] = [
+    { from: 'client', data: Buffer.from(`${banner}\r\n`) },
+    { from: 'server', data: Buffer.from(`${banner}\r\n`) },
+    ...conversation(ctx.rng, ctx.rng.int(2, 4)).map(({ from, plain }) => ({
+      from,
+      data: ciphers[from].update(plain),
+    })),
+  ];
+  return {
+    transcript: await scriptedTcp(steps),
+    detail: `banner "${banner}", then ChaCha20 stream, no KEXINIT`,
+  };
+}
+
+/** Appended to the catalogue after the first classes, so they keep their addresses. */
+export const opaqueMimicClasses: readonly FlowClass[] = [
+  opaqueClass(
+    'tls-framed-random',
+    'tcp',
+    [443, 8443, 4443],
+    'TLS application-data record headers around AES-GCM ciphertext, with no TLS handshake',
+    tlsFramedRandom,
+  ),
+  opaqueClass(
+    'ssh-banner-random',
+    'tcp',
+    [22, 2222, 8022],
+    'SSH identification strings, then a ChaCha20 stream instead of a key exchange',
+    sshBannerRandom,
+  ),
+];

@@ -27,6 +27,30 @@ interface TlsVariant {
   readonly version: 'TLSv1.2' | 'TLSv1.3';
   readonly sni: boolean;
   readonly alpn: boolean;
+  /** Resume a session from an earlier (unrecorded) connection: a ticket in the ClientHello. */
+  readonly resume?: boolean;
+  /** A long, CDN-style server name: with a ticket, a ClientHello of several hundred bytes. */
+  readonly longSni?: boolean;
+}
+
+/** One client connection; resolves with the session (ticket) the server issued, if any. */
+function tlsClient(opts: ConnectionOptions, request: string): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    let session: Buffer | undefined;
+    const c = connect(opts, () => c.write(request));
+    c.on('session', (s: Buffer) => (session = s));
+    c.on('data', () => undefined);
+    c.on('end', () => {
+      c.end();
+      resolve(session);
+    });
+    c.on('error', reject);
+  });
+}
+
+function longServerName(ctx: FlowContext): string {
+  const label = (): string => ctx.rng.bytes(ctx.rng.int(20, 30)).toString('hex').slice(0, 40);
+  return `${label()}.${label()}.${label()}.edge.cdn.example.net`;
 }
 
 /** A TLS exchange carrying an HTTP-like request and a response of random size. */
@@ -50,32 +74,27 @@ export async function tlsExchange(ctx: FlowContext, v: TlsVariant): Promise<Flow
     },
   );
   const listening = await listenTcp(server);
-  const servername = v.sni ? ctx.rng.pick(SNI_NAMES) : undefined;
+  const servername = v.longSni ? longServerName(ctx) : v.sni ? ctx.rng.pick(SNI_NAMES) : undefined;
   const alpn = v.alpn ? ['h2', 'http/1.1'] : undefined;
+  const request = `GET /${ctx.index} HTTP/1.1\r\nhost: ${servername ?? 'corpus'}\r\n\r\n`;
+  const base: ConnectionOptions = {
+    host: '127.0.0.1',
+    rejectUnauthorized: false,
+    minVersion: v.version,
+    maxVersion: v.version,
+    ...(servername ? { servername } : {}),
+    ...(alpn ? { ALPNProtocols: alpn } : {}),
+  };
   try {
-    const transcript = await recordTcp(listening, (port) => {
-      const opts: ConnectionOptions = {
-        host: '127.0.0.1',
-        port,
-        rejectUnauthorized: false,
-        minVersion: v.version,
-        maxVersion: v.version,
-        ...(servername ? { servername } : {}),
-        ...(alpn ? { ALPNProtocols: alpn } : {}),
-      };
-      return new Promise<void>((resolve, reject) => {
-        const c = connect(opts, () => {
-          c.write(`GET /${ctx.index} HTTP/1.1\r\nhost: ${servername ?? 'corpus'}\r\n\r\n`);
-        });
-        c.on('data', () => undefined);
-        c.on('end', () => {
-          c.end();
-          resolve();
-        });
-        c.on('error', reject);
-      });
+    const session = v.resume
+      ? await tlsClient({ ...base, port: listening.port }, request)
+      : undefined;
+    if (v.resume && !session) throw new Error('the server issued no session ticket to resume');
+    const transcript = await recordTcp(listening, async (port) => {
+      await tlsClient({ ...base, port, ...(session ? { session } : {}) }, request);
     });
     const parts = [v.version, servername ? `SNI ${servername}` : 'no SNI'];
+    if (v.resume) parts.push('resumed session');
     if (alpn) parts.push(`ALPN ${alpn.join(',')}`);
     return { transcript, detail: parts.join(', ') };
   } finally {
@@ -88,9 +107,11 @@ function tlsClass(
   ports: readonly number[],
   v: TlsVariant,
   description: string,
+  clientMss?: number,
 ): FlowClass {
   return {
     name,
+    ...(clientMss ? { clientMss } : {}),
     label: 'tls',
     transport: 'tcp',
     ports,
@@ -127,5 +148,16 @@ export const tlsClasses: readonly FlowClass[] = [
     TLS_ODD_PORTS,
     { version: 'TLSv1.2', sni: false, alpn: true },
     'TLS 1.2 (node:tls) on non-standard ports, no SNI, offering h2 and http/1.1 by ALPN',
+  ),
+];
+
+/** Appended to the catalogue after the first classes, so they keep their addresses. */
+export const tlsSplitClasses: readonly FlowClass[] = [
+  tlsClass(
+    'tls13-split-hello',
+    [443, 8443],
+    { version: 'TLSv1.3', sni: true, alpn: true, resume: true, longSni: true },
+    'TLS 1.3 resumption (session ticket, long CDN server name) from a client advertising MSS 536: the ClientHello spans two TCP segments',
+    536,
   ),
 ];

@@ -27,6 +27,8 @@ export interface FlowClass {
   readonly transport: 'tcp' | 'udp';
   /** Server ports, used in turn by flow index. */
   readonly ports: readonly number[];
+  /** TCP MSS the initiator advertises when smaller than the link allows (splits handshakes). */
+  readonly clientMss?: number;
   /** Whether every third flow is carried over IPv6. */
   readonly ipv6: boolean;
   readonly description: string;
