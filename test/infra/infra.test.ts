@@ -215,6 +215,8 @@ describe('version and layout parsing', () => {
     assert.match(id, /^[A-Za-z0-9_-]{22}$/);
     assert.equal(Buffer.from(id, 'base64url').length, 16);
     assert.notEqual(randomClusterId(), id);
+    // With 2000 draws a leading '-' (1 in 64) would show up about 31 times if not prevented.
+    for (let i = 0; i < 2000; i++) assert.ok(!randomClusterId().startsWith('-'));
   });
 });
 

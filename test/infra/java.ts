@@ -20,24 +20,37 @@ export function parseJavaMajor(banner: string): number | undefined {
   return first === 1 ? Number(match[2]) : first;
 }
 
-let cached: Promise<number> | undefined;
+let banner: Promise<string> | undefined;
+
+/** What `java -version` prints (cached: one JVM launch per run), '' when java does not run. */
+export function javaBanner(): Promise<string> {
+  banner ??= execFileAsync(javaBinary(), ['-version'], { timeout: 30_000 }).then(
+    ({ stderr, stdout }) => stderr + stdout,
+    () => '',
+  );
+  return banner;
+}
+
+/**
+ * The exact JVM build ("17.0.15+6-Debian-1deb12u1"), as a file-name-safe string: a class
+ * data archive only fits the build that wrote it.
+ */
+export function parseJavaBuild(text: string): string | undefined {
+  const build = /\(build ([^)]+)\)/.exec(text)?.[1];
+  return build?.replace(/[^A-Za-z0-9.+_-]/g, '_');
+}
 
 /** Checks that java runs and is at least `min`, with an error that says what to install. */
-export function requireJava(min: number): Promise<number> {
-  cached ??= execFileAsync(javaBinary(), ['-version'], { timeout: 30_000 }).then(
-    ({ stderr, stdout }) => parseJavaMajor(stderr + stdout) ?? 0,
-    () => 0,
-  );
-  return cached.then((major) => {
-    if (major < min) {
-      throw new ServerStartError(
-        major === 0
-          ? `java not found (${javaBinary()}): run scripts/bootstrap.sh or install openjdk-17-jre-headless`
-          : `java ${major} found but ${min}+ is needed (set JAVA_HOME)`,
-      );
-    }
-    return major;
-  });
+export async function requireJava(min: number): Promise<number> {
+  const major = parseJavaMajor(await javaBanner()) ?? 0;
+  if (major < min) {
+    throw new ServerStartError(
+      major === 0
+        ? `java not found (${javaBinary()}): run scripts/bootstrap.sh or install openjdk-17-jre-headless`
+        : `java ${major} found but ${min}+ is needed (set JAVA_HOME)`,
+    );
+  }
+  return major;
 }
 
 /** Runs Maven quietly in batch mode; the error carries Maven's own output. */

@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { cacheRoot, ensureCached } from './cache.js';
+import { classDataSharing } from './cds.js';
 import { explainJavaMismatch, javaBinary, requireJava, runMaven } from './java.js';
 import { freePorts, retryOnPortClash } from './ports.js';
 import { awaitReady, runToLog, spawnServer, stopServer, withContext } from './process.js';
@@ -49,9 +50,16 @@ export async function prepareKafka(version: string): Promise<{ libs: string; hit
   return { libs: join(dir, 'libs'), hit };
 }
 
-/** A KRaft cluster id: 16 random bytes, base64url without padding, as Kafka's Uuid prints. */
+/**
+ * A KRaft cluster id: 16 random bytes, base64url without padding, as Kafka's Uuid prints.
+ * One in 64 would start with '-', which StorageTool's argument parser takes for an option
+ * ("--cluster-id: expected one argument"), so those are drawn again, as Kafka's own do.
+ */
 export function randomClusterId(): string {
-  return randomBytes(16).toString('base64url');
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 /** server.properties for one node that is both broker and its own controller quorum. */
@@ -188,11 +196,13 @@ async function startKafkaOnce(options: KafkaOptions): Promise<KafkaHandle> {
     await rm(workDir, { recursive: true, force: true });
     throw explainJavaMismatch(error);
   }
+  const cds = await classDataSharing(dirname(libs), 'kafka-broker');
   const proc = spawnServer(
     `kafka ${version}`,
     javaBinary(),
     [
       ...jvmArgs(heap, workDir),
+      ...cds.flags,
       ...(options.jvmOptions ?? []),
       '-cp',
       classpath,
@@ -203,9 +213,11 @@ async function startKafkaOnce(options: KafkaOptions): Promise<KafkaHandle> {
   );
   const address = `127.0.0.1:${brokerPort}`;
   let stopped: Promise<void> | undefined;
+  let ready = false;
   const stop = (): Promise<void> =>
     (stopped ??= (async () => {
       await stopServer(proc, 30_000);
+      await cds.keep(await proc.exited, ready);
       if (!options.keepWorkDir) await rm(workDir, { recursive: true, force: true });
     })());
   try {
@@ -216,6 +228,7 @@ async function startKafkaOnce(options: KafkaOptions): Promise<KafkaHandle> {
       500,
       options.signal,
     );
+    ready = true;
   } catch (error) {
     await stop();
     throw explainJavaMismatch(error);

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { cacheRoot, ensureCached } from './cache.js';
+import { classDataSharing } from './cds.js';
 import { explainJavaMismatch, javaBinary, requireJava, runMaven } from './java.js';
 import { freePort, retryOnPortClash } from './ports.js';
 import { ServerStartError, awaitReady, spawnServer, stopServer, withContext } from './process.js';
@@ -108,6 +109,7 @@ async function startRegistryOnce(options: RegistryOptions): Promise<RegistryHand
   const logFile = join(workDir, 'server.log');
   const port = await freePort();
   const started = Date.now();
+  const cds = await classDataSharing(home, 'registry');
   const proc = spawnServer(
     `schema registry (Apicurio ${version})`,
     javaBinary(),
@@ -122,6 +124,7 @@ async function startRegistryOnce(options: RegistryOptions): Promise<RegistryHand
       '-Dapicurio.storage.kind=sql',
       '-Dapicurio.storage.sql.kind=h2',
       '-Djava.io.tmpdir=' + workDir,
+      ...cds.flags,
       ...(options.jvmOptions ?? []),
       '-jar',
       join(home, jar),
@@ -131,9 +134,11 @@ async function startRegistryOnce(options: RegistryOptions): Promise<RegistryHand
   const origin = `http://127.0.0.1:${port}`;
   const address = `${origin}${CCOMPAT_PATH}`;
   let stopped: Promise<void> | undefined;
+  let ready = false;
   const stop = (): Promise<void> =>
     (stopped ??= (async () => {
       await stopServer(proc, 15_000);
+      await cds.keep(await proc.exited, ready);
       if (!options.keepWorkDir) await rm(workDir, { recursive: true, force: true });
     })());
   try {
@@ -144,6 +149,7 @@ async function startRegistryOnce(options: RegistryOptions): Promise<RegistryHand
       250,
       options.signal,
     );
+    ready = true;
   } catch (error) {
     await stop();
     throw explainJavaMismatch(error);
