@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FlowRecord, FlowSource } from '@opaqueflow/flow-model';
+import { flowsFromIpfixFile } from '@opaqueflow/decoders';
 import { FlowExportListeners } from '../../src/listeners/index.js';
 import { interopCapture } from './capture.js';
 import { missingTools, nfdumpDecode, runPmacctd, runSoftflowd, startRelay } from './exporters.js';
@@ -207,6 +208,32 @@ test(
       'biflows carry reverse counters',
     );
     assert.equal(listeners.stats().drops.decode, 0);
+  },
+);
+
+test(
+  'softflowd IPFIX saved as an RFC 5655 file reads back with flowsFromIpfixFile',
+  { skip },
+  async () => {
+    let datagrams: Buffer[] = [];
+    await collect(async (p) => {
+      const relay = await startRelay(p.ipfixUdp);
+      await runSoftflowd(pcap, packets, `127.0.0.1:${relay.port}`, ['-v', '10', '-a', '-6']);
+      await sleep(300);
+      relay.close();
+      datagrams = relay.datagrams;
+    });
+    // An IPFIX file is the messages back to back.
+    const file = Buffer.concat(datagrams);
+    const result = flowsFromIpfixFile(file, { exporter: '127.0.0.1' });
+    assert.equal(result.messages, datagrams.length);
+    assert.equal(result.trailingBytes, 0);
+    assertMatchesCapture(result.flows, 'ipfix');
+    assertTimesWithinCapture(result.flows, 'IPFIX file');
+    // A file cut short loses only its last message.
+    const cut = flowsFromIpfixFile(file.subarray(0, file.length - 3), { exporter: '127.0.0.1' });
+    assert.equal(cut.messages, datagrams.length - 1);
+    assert.ok(cut.trailingBytes > 0);
   },
 );
 
