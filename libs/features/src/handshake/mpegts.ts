@@ -23,12 +23,19 @@ export function recogniseMpegts(b: Uint8Array): Recognition | null {
     if (n < 0) continue;
     const details: Record<string, string> = { packets: String(n) };
     if (start === 12) details.encapsulation = 'rtp';
-    if (n >= 2)
+    if (n >= 3 || (n === 2 && samePid(b, start, start + PACKET))) {
       return { protocol: 'mpegts', keyExchange: false, version: null, details, confidence: 3 };
+    }
     // One raw packet: exactly 188 bytes carrying the PAT (PID 0, §2.4.4.3), TEI clear.
     if (start === 0 && b.length === PACKET && (u8(b, 1) & 0x9f) === 0 && u8(b, 2) === 0) {
       return { protocol: 'mpegts', keyExchange: false, version: null, details, confidence: 2 };
     }
   }
   return null;
+}
+
+/** Two packets: both with transport_error_indicator clear and the same 13-bit PID. */
+function samePid(b: Uint8Array, a: number, c: number): boolean {
+  const pid = (p: number) => ((u8(b, p + 1) & 0x1f) << 8) | u8(b, p + 2);
+  return (u8(b, a + 1) & 0x80) === 0 && (u8(b, c + 1) & 0x80) === 0 && pid(a) === pid(c);
 }
