@@ -7,6 +7,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { createFeatureExtractor } from '../src/index.js';
 import {
   evaluate,
   flatFigures,
@@ -57,7 +58,26 @@ console.log(
     : `worse than a baseline:\n  ${problems.join('\n  ')}`,
 );
 
+// Beyond opaque or not: how often the full verdict equals the label (tls, quic, media, …).
+const extract = createFeatureExtractor();
+const mismatches = new Map<string, number>();
+let agreeing = 0;
+for (const f of corpus.flows) {
+  const verdict = extract(f.flow).verdict;
+  if (verdict === f.label) agreeing++;
+  else {
+    const key = `${f.className}: labelled ${f.label}, judged ${verdict}`;
+    mismatches.set(key, (mismatches.get(key) ?? 0) + 1);
+  }
+}
+const accuracy = agreeing / corpus.flows.length;
+console.log(
+  `opaqueflow verdict equals the label on ${agreeing}/${corpus.flows.length} flows (${(100 * accuracy).toFixed(1)}%)`,
+);
+for (const [key, count] of mismatches) console.log(`  ${count} × ${key}`);
+
 const figures: Record<string, number | string> = {
+  opaqueflow_verdict_accuracy: accuracy,
   ...flatFigures(evaluation),
   unmatched_labels: corpus.unmatchedLabels.length,
   entropy_threshold_bits_per_byte: threshold,
