@@ -5,7 +5,7 @@ export {
   FLOW_EVICTION_REASONS,
   DecoderError,
 } from './errors.js';
-export type { CapturedPacket, CaptureFormat, CaptureStats } from './capture/types.js';
+export type { CapturedPacket, CaptureFormat, CaptureStats, FrameSink } from './capture/types.js';
 export { LinkType, newCaptureStats, totalRejected } from './capture/types.js';
 export { CaptureReader, readCapture } from './capture/reader.js';
 export type { DecodedPacket } from './capture/packet.js';
