@@ -174,7 +174,8 @@ function parseSni(b: Uint8Array, start: number, end: number): string | null {
     const len = u16(b, p + 1);
     p += 3;
     if (p + len > end) return null;
-    if (nameType === 0) return ascii(b, p, p + len);
+    // A DNS name is at most 253 characters (RFC 1035 §2.3.4); longer is not a host name.
+    if (nameType === 0) return len > 0 && len <= 255 ? ascii(b, p, p + len) : null;
     p += len;
   }
   return null;
@@ -184,7 +185,8 @@ function parseSni(b: Uint8Array, start: number, end: number): string | null {
 export function parseAlpn(b: Uint8Array, start: number, end: number): string[] {
   const out: string[] = [];
   let p = start + 2;
-  while (p < end) {
+  // Bounded: browsers offer 2–3 protocols; a hostile list stops at 16.
+  while (p < end && out.length < 16) {
     const len = u8(b, p);
     if (len <= 0 || p + 1 + len > end) break;
     out.push(ascii(b, p + 1, p + 1 + len));

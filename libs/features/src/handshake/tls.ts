@@ -24,6 +24,7 @@ const HS_SERVER_HELLO = 2;
 
 /** RFC 8446 §5.1/§5.2: plaintext ≤ 2^14, ciphertext ≤ 2^14 + 256 (TLS 1.2 allows +2048). */
 const MAX_RECORD = 16384 + 2048;
+const MAX_RECORDS = 64;
 
 const CONTENT_NAMES: Record<number, string> = {
   [CT_CCS]: 'change_cipher_spec',
@@ -62,7 +63,8 @@ function walkRecords(b: Uint8Array, start: number): RecordWalk {
   let p = start;
   let garbage = false;
   let handshakeOpen = true;
-  while (p < b.length) {
+  // Bounded: a first flight is a handful of records; a hostile prefix of tiny records is not.
+  while (p < b.length && types.length < MAX_RECORDS) {
     if (!tlsRecordHeaderAt(b, p)) {
       garbage = true;
       break;
