@@ -165,6 +165,11 @@ function extractWith(flow: FlowRecord, options: CompiledOptions): FlowFeatures {
   );
   const { verdict } = decided;
   const problems = malformedFields(flow);
+  // A TCP capture that began mid-connection has lost the handshake of any protocol: opaque
+  // bytes there are weaker evidence, and the scorer should be able to tell.
+  if (verdict === 'opaque' && transport === 'tcp' && flow.initiatorKnown === false) {
+    problems.unshift('flow-start-not-seen');
+  }
   const evidence = problems.length === 0 ? decided.evidence : [...decided.evidence, ...problems];
   const seenProtocol =
     verdict === 'opaque' || handshake.protocol === 'none' ? null : handshake.protocol;

@@ -310,6 +310,10 @@ test('TLS record framing around random bytes at the start of a flow is opaque', 
     initiatorKnown: false,
   });
   assert.equal(midStream.verdict, 'tls');
+  // Random bytes mid-stream are still opaque, marked as such.
+  const lost = extract({ ...flowOf({ initiator: seededBytes(600, 22) }), initiatorKnown: false });
+  assert.equal(lost.verdict, 'opaque');
+  assert.ok(lost.evidence.includes('flow-start-not-seen'));
 });
 
 test('an SSH banner followed by random bytes instead of KEXINIT is opaque', () => {
