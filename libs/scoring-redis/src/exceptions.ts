@@ -23,6 +23,19 @@ export interface RedisExceptionStoreOptions {
  * configuration with an audit trail (author, reason, createdAt), so the keys carry no TTL;
  * an exception's own expiresAtMs ends its effect.
  */
+/** Audit entries kept (approximately: Redis trims whole stream nodes). */
+const AUDIT_MAXLEN = 10_000;
+
+export interface ExceptionAuditEntry {
+  readonly streamId: string;
+  readonly action: 'put' | 'remove';
+  readonly id: string;
+  readonly actor: string;
+  readonly atMs: number;
+  /** The record as put (JSON); null for a removal. */
+  readonly record: string | null;
+}
+
 export class RedisExceptionStore implements ExceptionSource {
   private readonly client: Redis | Cluster;
   private readonly keys: KeySpace;
@@ -36,15 +49,49 @@ export class RedisExceptionStore implements ExceptionSource {
     this.subscriber = options.subscriber ?? null;
   }
 
-  async put(exception: ScoringException): Promise<ScoringException> {
+  /** Create or replace an exception; the audit trail records who did it (default: its author). */
+  async put(exception: ScoringException, actor?: string): Promise<ScoringException> {
     const valid = validateException(exception);
-    await this.change((m) => m.hset(this.keys.exceptionItems(), valid.id, JSON.stringify(valid)));
+    const json = JSON.stringify(valid);
+    await this.change((m) => m.hset(this.keys.exceptionItems(), valid.id, json), {
+      action: 'put',
+      id: valid.id,
+      actor: actor ?? valid.author,
+      record: json,
+    });
     return valid;
   }
 
-  async remove(id: string): Promise<boolean> {
-    const removed = await this.change((m) => m.hdel(this.keys.exceptionItems(), id));
+  async remove(id: string, actor = 'unknown'): Promise<boolean> {
+    const removed = await this.change((m) => m.hdel(this.keys.exceptionItems(), id), {
+      action: 'remove',
+      id,
+      actor,
+      record: '',
+    });
     return removed === 1;
+  }
+
+  /** The latest changes, newest first: what was put or removed, by whom, when. */
+  async audit(count = 100): Promise<ExceptionAuditEntry[]> {
+    let entries: [string, string[]][];
+    try {
+      entries = await this.client.xrevrange(this.keys.exceptionAudit(), '+', '-', 'COUNT', count);
+    } catch (err) {
+      throw toScoringError(err, 'exceptions audit');
+    }
+    return entries.map(([streamId, flat]) => {
+      const f: Record<string, string> = {};
+      for (let i = 0; i + 1 < flat.length; i += 2) f[flat[i]!] = flat[i + 1]!;
+      return {
+        streamId,
+        action: f.action === 'remove' ? 'remove' : 'put',
+        id: f.id ?? '',
+        actor: f.actor ?? '',
+        atMs: Number(f.at),
+        record: f.record === undefined || f.record === '' ? null : f.record,
+      };
+    });
   }
 
   async list(): Promise<ScoringException[]> {
@@ -112,11 +159,32 @@ export class RedisExceptionStore implements ExceptionSource {
     await this.subscribed;
   }
 
-  private async change(op: (m: ReturnType<Redis['multi']>) => unknown): Promise<unknown> {
+  private async change(
+    op: (m: ReturnType<Redis['multi']>) => unknown,
+    audit: { action: string; id: string; actor: string; record: string },
+  ): Promise<unknown> {
     try {
+      // The change, the version bump and the audit entry commit together or not at all.
       const m = this.client.multi();
       op(m);
       m.incr(this.keys.exceptionVersion());
+      m.xadd(
+        this.keys.exceptionAudit(),
+        'MAXLEN',
+        '~',
+        String(AUDIT_MAXLEN),
+        '*',
+        'action',
+        audit.action,
+        'id',
+        audit.id,
+        'actor',
+        audit.actor,
+        'at',
+        String(Date.now()),
+        'record',
+        audit.record,
+      );
       const replies = await m.exec();
       const first = replies?.[0];
       const version = replies?.[1]?.[1];

@@ -1,6 +1,6 @@
 export type { RedisScorerStoreOptions, ScriptCall } from './store.js';
 export { RedisScorerStore } from './store.js';
-export type { RedisExceptionStoreOptions } from './exceptions.js';
+export type { RedisExceptionStoreOptions, ExceptionAuditEntry } from './exceptions.js';
 export { RedisExceptionStore } from './exceptions.js';
 export type { RedisConnectOptions } from './connect.js';
 export { connectRedis, connectCluster, redisOptions } from './connect.js';

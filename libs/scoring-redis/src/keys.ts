@@ -10,6 +10,7 @@
  *   <prefix>{d:<detection id>}                      hash: f, l, n, b, s (samples), w:… watermarks
  *   <prefix>{h:<address>}                           hash: e (evidence), r (as of), w:… watermarks
  *   <prefix>{exc}:items, <prefix>{exc}:version      exceptions (JSON by id) and their version
+ *   <prefix>{exc}:audit                             stream: who put or removed what, when
  */
 export interface KeySpace {
   portMeta(portKey: string): string;
@@ -18,6 +19,7 @@ export interface KeySpace {
   host(addr: string): string;
   exceptionItems(): string;
   exceptionVersion(): string;
+  exceptionAudit(): string;
   exceptionChannel(): string;
 }
 
@@ -29,6 +31,7 @@ export function keySpace(prefix = 'of:'): KeySpace {
     host: (addr) => `${prefix}{h:${addr}}`,
     exceptionItems: () => `${prefix}{exc}:items`,
     exceptionVersion: () => `${prefix}{exc}:version`,
+    exceptionAudit: () => `${prefix}{exc}:audit`,
     exceptionChannel: () => `${prefix}exc:changed`,
   };
 }

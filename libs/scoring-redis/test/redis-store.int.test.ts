@@ -183,9 +183,19 @@ test('exception changes reach a subscribed replica through pub/sub', async () =>
     (await reader.list()).map((e) => e.id),
     ['x1'],
   );
-  assert.equal(await writer.remove('x1'), true);
+  assert.equal(await writer.remove('x1', 'alice'), true);
   assert.equal((await reader.list()).length, 0);
   assert.equal(await reader.version(), '2');
+  const audit = await reader.audit();
+  assert.deepEqual(
+    audit.map((e) => [e.action, e.id, e.actor]),
+    [
+      ['remove', 'x1', 'alice'],
+      ['put', 'x1', 'netops'],
+    ],
+  );
+  assert.equal((JSON.parse(audit[1]!.record!) as { reason: string }).reason, 'corporate WireGuard');
+  assert.ok(audit.every((e) => Math.abs(e.atMs - Date.now()) < 60_000));
   stop();
 });
 

@@ -59,13 +59,18 @@ export function scoreFlow(
   const reasons: ScoreReason[] = [];
   const randomness = randomnessReason(f, w.randomness);
   if (randomness !== null) reasons.push(randomness);
-  if (!f.handshake.keyExchange)
+  // The feature stage may recognise a protocol that has a key exchange (TLS records, an SSH
+  // banner) and still find none took place: framing around random bytes is a mimic.
+  const mimic = Array.isArray(f.evidence) && f.evidence.includes('no-key-exchange');
+  if (!f.handshake.keyExchange || mimic)
     reasons.push(
       reason(
         'no-key-exchange',
         w.noKeyExchange,
         f.handshake.protocol,
-        'no recognised key exchange or protocol in the first bytes',
+        f.handshake.keyExchange
+          ? `${f.handshake.protocol} framing seen but no key exchange took place`
+          : 'no recognised key exchange or protocol in the first bytes',
       ),
     );
   if (!f.port.encryptedExpected)

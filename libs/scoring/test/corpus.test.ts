@@ -109,7 +109,11 @@ test('corpus: opaque flows become detections with the right reasons; TLS/SSH on 
       codes.has('randomness') || features.initiator?.looksRandom !== true,
       `${where}: randomness`,
     );
-    assert.equal(codes.get('no-key-exchange')?.value, 'none', `${where}: no key exchange`);
+    assert.equal(
+      codes.get('no-key-exchange')?.value,
+      features.handshake.protocol,
+      `${where}: no key exchange`,
+    );
     if (features.port.encryptedExpected)
       assert.ok(!codes.has('non-standard-port'), `${where}: standard port`);
     else assert.equal(codes.get('non-standard-port')?.value, label.dstPort, `${where}: odd port`);
