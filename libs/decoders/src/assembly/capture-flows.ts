@@ -83,6 +83,16 @@ export class CaptureFlowDecoder {
     this.reader.push(chunk);
   }
 
+  /** Flows held open now (a gauge for metrics; bounded by maxFlows). */
+  get openFlows(): number {
+    return this.assembler.table.size;
+  }
+
+  /** Payload buffer bytes held now (bounded by maxBufferedBytes). */
+  get bufferedBytes(): number {
+    return this.assembler.table.buffered;
+  }
+
   end(): CaptureStats {
     this.reader.end();
     this.assembler.flush();
