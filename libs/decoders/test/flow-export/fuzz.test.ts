@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { FUZZ_LIMITS, fuzzDecoder, type FuzzTarget } from './fuzz-harness.js';
 
 // 100k mutated inputs per decoder on every CI run; `pnpm fuzz:decoders` runs longer.
-const RUNS = Number(process.env['FLOW_EXPORT_FUZZ_RUNS'] ?? 100_000);
+const RUNS = Number(
+  process.env['FLOW_EXPORT_FUZZ_RUNS'] ?? process.env['OPAQUEFLOW_FUZZ_RUNS'] ?? 100_000,
+);
 
 for (const target of ['netflow5', 'netflow9', 'ipfix', 'sflow'] as FuzzTarget[]) {
   test(`${target}: ${RUNS} mutated packets, no throw, caches bounded`, () => {
