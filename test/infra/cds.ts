@@ -12,11 +12,16 @@ import { javaBanner, parseJavaBuild } from './java.js';
  */
 export interface ClassDataSharing {
   readonly flags: string[];
+  /**
+   * Extra time to allow for stopping: writing the archive at exit took over 15 s for the
+   * registry on a loaded machine, and a JVM killed mid-write leaves nothing usable.
+   */
+  readonly extraStopMs: number;
   /** Moves a freshly written archive into place; only for a clean, complete exit. */
   readonly keep: (exit: number | string, wasReady: boolean) => Promise<void>;
 }
 
-const NONE: ClassDataSharing = { flags: [], keep: () => Promise.resolve() };
+const NONE: ClassDataSharing = { flags: [], extraStopMs: 0, keep: () => Promise.resolve() };
 
 export async function classDataSharing(
   dir: string,
@@ -27,12 +32,15 @@ export async function classDataSharing(
   const build = parseJavaBuild(await javaBanner());
   if (build === undefined) return NONE;
   const archive = join(dir, `${name}-${build}.jsa`);
-  if (existsSync(archive)) return { flags: [`-XX:SharedArchiveFile=${archive}`], keep: NONE.keep };
+  if (existsSync(archive)) {
+    return { ...NONE, flags: [`-XX:SharedArchiveFile=${archive}`] };
+  }
 
   // Each run writes its own file; the first to finish cleanly wins the rename.
   const pending = `${archive}.${process.pid}-${Date.now()}`;
   return {
     flags: [`-XX:ArchiveClassesAtExit=${pending}`],
+    extraStopMs: 60_000,
     keep: async (exit, wasReady) => {
       // A JVM killed with SIGKILL never finished writing; one that never got ready recorded
       // too few classes to be worth keeping.

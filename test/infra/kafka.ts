@@ -216,7 +216,7 @@ async function startKafkaOnce(options: KafkaOptions): Promise<KafkaHandle> {
   let ready = false;
   const stop = (): Promise<void> =>
     (stopped ??= (async () => {
-      await stopServer(proc, 30_000);
+      await stopServer(proc, 30_000 + cds.extraStopMs);
       await cds.keep(await proc.exited, ready);
       if (!options.keepWorkDir) await rm(workDir, { recursive: true, force: true });
     })());

@@ -137,7 +137,7 @@ async function startRegistryOnce(options: RegistryOptions): Promise<RegistryHand
   let ready = false;
   const stop = (): Promise<void> =>
     (stopped ??= (async () => {
-      await stopServer(proc, 15_000);
+      await stopServer(proc, 15_000 + cds.extraStopMs);
       await cds.keep(await proc.exited, ready);
       if (!options.keepWorkDir) await rm(workDir, { recursive: true, force: true });
     })());
