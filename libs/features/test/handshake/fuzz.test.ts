@@ -5,6 +5,17 @@ import type { Transport } from '@opaqueflow/flow-model';
 import { detectContentMagic, recogniseHandshake } from '../../src/handshake/index.js';
 
 const transports: Transport[] = ['tcp', 'udp', 'other'];
+const KEY_EXCHANGE = new Set([
+  'tls',
+  'dtls',
+  'quic',
+  'gquic',
+  'ssh',
+  'wireguard',
+  'openvpn',
+  'ike',
+  'starttls',
+]);
 // Ports where recognisers relax their checks: the likeliest places for a false match.
 const ports = [22, 53, 123, 161, 443, 500, 1194, 3389, 3478, 4500, 5432, 25826, 51820, 40000];
 
@@ -31,7 +42,8 @@ describe('hostile bytes', () => {
         (initiator, responder, transport, srcPort, dstPort) => {
           const info = recogniseHandshake({ initiator, responder, transport, srcPort, dstPort });
           assert.equal(typeof info.protocol, 'string');
-          assert.equal(typeof info.keyExchange, 'boolean');
+          // keyExchange is exactly the encrypted-channel protocols (the brief's contract).
+          assert.equal(info.keyExchange, KEY_EXCHANGE.has(info.protocol), info.protocol);
           assert.ok(Array.isArray(info.alpn));
           if (initiator !== null) detectContentMagic(initiator);
         },
@@ -68,6 +80,26 @@ describe('hostile bytes', () => {
       ),
       { numRuns: 1000 },
     );
+  });
+
+  it('large hostile prefixes are walked within fixed bounds', () => {
+    const mb = 1 << 20;
+    const records = Buffer.alloc(mb);
+    for (let p = 0; p + 6 <= mb; p += 6) records.set([0x16, 0x03, 0x01, 0x00, 0x01, 0x01], p);
+    const lines = Buffer.from('220-x\r\n'.repeat(mb / 7));
+    const ts = Buffer.alloc(mb, 0x47);
+    for (const b of [records, lines, ts]) {
+      for (const transport of transports) {
+        const info = recogniseHandshake({
+          initiator: b,
+          responder: b,
+          transport,
+          srcPort: 25,
+          dstPort: 443,
+        });
+        assert.equal(typeof info.protocol, 'string');
+      }
+    }
   });
 
   it('random payloads (what an opaque channel sends) are almost never taken for a protocol', () => {
