@@ -41,6 +41,7 @@ export type {
   PartitionCommit,
   BatchStats,
   BatchResult,
+  ScorerCounters,
   ScorerOptions,
 } from './scorer.js';
 export { Scorer, createScorer } from './scorer.js';

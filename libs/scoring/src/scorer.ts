@@ -36,6 +36,11 @@ export interface BatchStats {
   readonly appliedUpdates: number;
 }
 
+export interface ScorerCounters extends BatchStats {
+  readonly exceptionLoadFailures: number;
+  readonly exceptionInvalidRecords: number;
+}
+
 export interface BatchResult {
   readonly detections: Detection[];
   readonly rejected: RejectedItem[];
@@ -73,6 +78,17 @@ export class Scorer {
   private readonly exceptions: ExceptionCache;
   /** Event-time watermark per source partition: the lateness of a flow is judged against it. */
   private readonly eventWatermarks = new Map<string, number>();
+  private readonly totals: Record<keyof BatchStats, number> = {
+    items: 0,
+    rejected: 0,
+    opaque: 0,
+    tooLate: 0,
+    detections: 0,
+    suppressed: 0,
+    belowMinScore: 0,
+    replayedUpdates: 0,
+    appliedUpdates: 0,
+  };
 
   constructor(options: ScorerOptions) {
     this.config = options.config;
@@ -88,6 +104,23 @@ export class Scorer {
   /** Version of the exception set in force (null before the first load or without a source). */
   get exceptionsVersion(): string | null {
     return this.exceptions.version;
+  }
+
+  /**
+   * Totals since start, for metrics (opaqueflow_scorer_…_total): the batch figures summed,
+   * plus the exception source's failures and malformed records.
+   */
+  counters(): ScorerCounters {
+    return {
+      ...this.totals,
+      exceptionLoadFailures: this.exceptions.loadFailures,
+      exceptionInvalidRecords: this.exceptions.invalidRecords,
+    };
+  }
+
+  /** Check the exception source now (a service may call this on a timer while idle). */
+  async refreshExceptions(): Promise<void> {
+    await this.exceptions.refresh();
   }
 
   async processBatch(items: readonly BatchItem[]): Promise<BatchResult> {
@@ -138,6 +171,18 @@ export class Scorer {
         { retriable: true },
       );
     for (const [pid, wm] of watermarks) this.eventWatermarks.set(pid, wm);
+    const stats: BatchStats = {
+      items: items.length,
+      rejected: rejected.length,
+      opaque: scored.length,
+      tooLate,
+      detections: detections.length,
+      suppressed,
+      belowMinScore,
+      replayedUpdates: applied.replayed,
+      appliedUpdates: applied.applied,
+    };
+    for (const k of Object.keys(stats) as (keyof BatchStats)[]) this.totals[k] += stats[k];
     return {
       detections,
       rejected,
@@ -146,17 +191,7 @@ export class Scorer {
         partition: c.partition,
         offset: c.next.toString(),
       })),
-      stats: {
-        items: items.length,
-        rejected: rejected.length,
-        opaque: scored.length,
-        tooLate,
-        detections: detections.length,
-        suppressed,
-        belowMinScore,
-        replayedUpdates: applied.replayed,
-        appliedUpdates: applied.applied,
-      },
+      stats,
     };
   }
 

@@ -89,3 +89,14 @@ test('scopes give a site its own baseline of a port', async () => {
   assert.equal((await scorer.baseline(443, 'tcp', 'paris')).flows, 2);
   assert.equal((await scorer.baseline(443, 'tcp')).flows, 1);
 });
+
+test('counters sum the batches for metrics', async () => {
+  const scorer = new Scorer({ config: compileScorerConfig(), store: new MemoryScorerStore() });
+  await scorer.processBatch(itemsOf([makeFeatures(), makeFeatures({ kind: 'tls' })]));
+  await scorer.processBatch(itemsOf([makeFeatures({ startMs: T0 + MIN })], 0, 2));
+  const c = scorer.counters();
+  assert.equal(c.items, 3);
+  assert.equal(c.opaque, 2);
+  assert.equal(c.detections, 2);
+  assert.equal(c.exceptionLoadFailures, 0);
+});
