@@ -6,7 +6,7 @@ import type { Verdict } from '@opaqueflow/flow-model';
 import { PcapWriter } from './pcap-writer.js';
 import { Rng } from './rng.js';
 import { synthesise, type FlowEndpoints } from './synth.js';
-import type { FlowClass } from './classes/types.js';
+import type { FlowClass, FlowOutcome } from './classes/types.js';
 
 export interface LabelEntry {
   /** pcap path relative to the directory holding labels.json. */
@@ -73,6 +73,29 @@ export function endpointsFor(k: number, i: number, cls: FlowClass, port: number)
   };
 }
 
+const ATTEMPTS = 3;
+
+/**
+ * One flow of a class. Real sockets on a loaded machine can time out; a retry starts from a
+ * fresh stream of the same seed, so it yields the same flow a first success would have.
+ */
+async function makeFlow(
+  cls: FlowClass,
+  seed: string,
+  index: number,
+  port: number,
+): Promise<{ rng: Rng; outcome: FlowOutcome }> {
+  for (let attempt = 1; ; attempt++) {
+    const rng = new Rng(seed, `${cls.name}#${index}`);
+    try {
+      return { rng, outcome: await cls.make({ rng, index, port }) };
+    } catch (e) {
+      if (attempt >= ATTEMPTS)
+        throw new Error(`${cls.name} flow ${index} failed ${attempt} times`, { cause: e });
+    }
+  }
+}
+
 export async function generateCorpus(opts: CorpusOptions): Promise<LabelsFile> {
   const flows: LabelEntry[] = [];
   await mkdir(opts.pcapDir, { recursive: true });
@@ -87,8 +110,7 @@ export async function generateCorpus(opts: CorpusOptions): Promise<LabelsFile> {
     const keylog: string[] = [];
     for (let i = 0; i < opts.flowsPerClass; i++) {
       const port = cls.ports[i % cls.ports.length]!;
-      const rng = new Rng(opts.seed, `${cls.name}#${i}`);
-      const outcome = await cls.make({ rng, index: i, port });
+      const { rng, outcome } = await makeFlow(cls, opts.seed, i, port);
       if (outcome.transcript.transport !== cls.transport)
         throw new Error(`${cls.name}: made a ${outcome.transcript.transport} flow`);
       if (outcome.keylog) keylog.push(outcome.keylog);

@@ -50,6 +50,10 @@ if (!Number.isInteger(flowsPerClass) || flowsPerClass < 1 || flowsPerClass > 500
   );
   process.exit(2);
 }
+if (values.ci && values.class) {
+  console.error('--ci rewrites the whole committed corpus; --class cannot be combined with it');
+  process.exit(2);
+}
 const only = values.class?.split(',').filter((s) => s.length > 0);
 const unknown = only?.filter((n) => !catalogue.some((c) => c.name === n)) ?? [];
 if (unknown.length > 0) {
@@ -77,3 +81,5 @@ console.log(
   `${labels.flows.length} flows in ${new Set(labels.flows.map((f) => f.file)).size} files, ` +
     `labels in ${join(labelsDir, 'labels.json')} (${((Date.now() - started) / 1000).toFixed(1)} s)`,
 );
+// A flow abandoned after a timeout may leave a socket behind; it must not keep the command alive.
+process.exit(0);
