@@ -20,6 +20,8 @@ export interface ParseStep {
   offset: number;
   /** Unrecoverable: there is no way to find the next record boundary. */
   fatal: boolean;
+  /** Bytes needed from `offset` before another call can make progress. */
+  need: number;
 }
 
 /**
@@ -42,7 +44,7 @@ export class PcapParser {
     const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     let off = start;
     if (!this.headerDone) {
-      if (buf.length - off < 24) return { offset: off, fatal: false };
+      if (buf.length - off < 24) return { offset: off, fatal: false, need: 24 };
       const beMagic = view.getUint32(off, false);
       this.littleEndian =
         beMagic !== MAGIC_MICROS && beMagic !== MAGIC_NANOS && beMagic !== MAGIC_MODIFIED;
@@ -52,7 +54,7 @@ export class PcapParser {
       const major = view.getUint16(off + 4, this.littleEndian);
       if (major !== 2) {
         countRejected(this.stats, 'unsupported-pcap-version');
-        return { offset: off, fatal: true };
+        return { offset: off, fatal: true, need: 0 };
       }
       // The upper bits of the link type field carry FCS information (pcap spec).
       this.linkType = view.getUint32(off + 20, this.littleEndian) & 0x0fffffff;
@@ -61,6 +63,7 @@ export class PcapParser {
     }
     const le = this.littleEndian;
     const hdr = this.recordHeaderBytes;
+    let need = hdr;
     while (buf.length - off >= hdr) {
       const seconds = view.getUint32(off, le);
       const fraction = view.getUint32(off + 4, le);
@@ -68,9 +71,12 @@ export class PcapParser {
       const origLen = view.getUint32(off + 12, le);
       if (capLen > MAX_RECORD_BYTES) {
         countRejected(this.stats, 'bad-pcap-record-length');
-        return { offset: off, fatal: true };
+        return { offset: off, fatal: true, need: 0 };
       }
-      if (buf.length - off - hdr < capLen) break;
+      if (buf.length - off - hdr < capLen) {
+        need = hdr + capLen;
+        break;
+      }
       const dataStart = off + hdr;
       off = dataStart + capLen;
       this.stats.packetsRead++;
@@ -84,7 +90,7 @@ export class PcapParser {
         off,
       );
     }
-    return { offset: off, fatal: false };
+    return { offset: off, fatal: false, need };
   }
 
   /** Called when no more input will come and `leftover` bytes were never consumed. */

@@ -53,6 +53,7 @@ export class PcapngParser {
   parse(buf: Uint8Array, start: number): ParseStep {
     const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     let off = start;
+    let need = 12;
     while (buf.length - off >= 12) {
       const beType = view.getUint32(off, false);
       if (beType === SECTION_HEADER) {
@@ -61,7 +62,7 @@ export class PcapngParser {
         else if (bom === 0x4d3c2b1a) this.littleEndian = true;
         else {
           countRejected(this.stats, 'bad-pcapng-byte-order-magic');
-          return { offset: off, fatal: true };
+          return { offset: off, fatal: true, need: 0 };
         }
       }
       const le = this.littleEndian;
@@ -69,13 +70,16 @@ export class PcapngParser {
       const length = view.getUint32(off + 4, le);
       if (length < 12 || length % 4 !== 0 || length > MAX_BLOCK_BYTES) {
         countRejected(this.stats, 'bad-pcapng-block-length');
-        return { offset: off, fatal: true };
+        return { offset: off, fatal: true, need: 0 };
       }
-      if (buf.length - off < length) break;
+      if (buf.length - off < length) {
+        need = length;
+        break;
+      }
       if (view.getUint32(off + length - 4, le) !== length) {
         countRejected(this.stats, 'bad-pcapng-block-trailer');
       } else if (type === SECTION_HEADER) {
-        if (!this.startSection(view, off, length)) return { offset: off, fatal: true };
+        if (!this.startSection(view, off, length)) return { offset: off, fatal: true, need: 0 };
       } else if (!this.inSection) {
         countRejected(this.stats, 'pcapng-block-before-section');
       } else if (type === ENHANCED_PACKET) this.enhancedPacket(buf, view, off, length);
@@ -85,7 +89,7 @@ export class PcapngParser {
       else this.stats.blocksSkipped++;
       off += length;
     }
-    return { offset: off, fatal: false };
+    return { offset: off, fatal: false, need };
   }
 
   finish(leftover: number): void {

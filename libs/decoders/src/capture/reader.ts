@@ -22,6 +22,10 @@ export class CaptureReader {
   readonly stats: CaptureStats;
   private parser: Parser | null = null;
   private pending: Uint8Array = new Uint8Array(0);
+  /** Chunks received while `pending` is still short of `need` bytes. */
+  private waiting: Uint8Array[] = [];
+  private waitingBytes = 0;
+  private need = 0;
   private stopped = false;
   private readonly onFrame: FrameSink;
 
@@ -56,7 +60,16 @@ export class CaptureReader {
       Object.getPrototypeOf(chunk) === Uint8Array.prototype
         ? chunk
         : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    const buf = this.pending.length === 0 ? plain : concat(this.pending, plain);
+    if (this.pending.length > 0 && this.pendingBytes() + plain.length < this.need) {
+      // Still short of the record in progress: keep a copy, join once it is complete, so a
+      // large block arriving in small chunks is copied once rather than once per chunk.
+      this.waiting.push(plain.slice());
+      this.waitingBytes += plain.length;
+      return;
+    }
+    const buf = this.pending.length === 0 ? plain : concat([this.pending, ...this.waiting, plain]);
+    this.waiting = [];
+    this.waitingBytes = 0;
     if (this.parser === null) {
       if (buf.length < 4) {
         this.pending = buf.slice();
@@ -75,8 +88,13 @@ export class CaptureReader {
       this.pending = new Uint8Array(0);
       return;
     }
+    this.need = step.need;
     // Keep only the unparsed tail, copied, so the caller may reuse its chunk.
     this.pending = step.offset < buf.length ? buf.slice(step.offset) : new Uint8Array(0);
+  }
+
+  private pendingBytes(): number {
+    return this.pending.length + this.waitingBytes;
   }
 
   /** No more input: whatever is left is a truncated record or block. */
@@ -84,9 +102,11 @@ export class CaptureReader {
     if (!this.stopped) {
       if (this.parser === null) {
         if (this.pending.length > 0) countRejected(this.stats, 'unknown-capture-format');
-      } else this.parser.finish(this.pending.length);
+      } else this.parser.finish(this.pendingBytes());
     }
     this.pending = new Uint8Array(0);
+    this.waiting = [];
+    this.waitingBytes = 0;
     this.stopped = true;
     return this.stats;
   }
@@ -106,10 +126,15 @@ export class CaptureReader {
   }
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
+function concat(parts: Uint8Array[]): Uint8Array {
+  let size = 0;
+  for (const p of parts) size += p.length;
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
   return out;
 }
 

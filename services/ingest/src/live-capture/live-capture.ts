@@ -20,11 +20,13 @@ export interface LiveCaptureStats {
 }
 
 /**
- * cap 0.2.1 crashes the process (SIGSEGV) when a handle whose open() failed is garbage
- * collected: its destructor stops a poll handle it never started. Such handles are kept
- * reachable for the life of the process; they are small and only made on start-up errors.
+ * cap 0.2.1 crashes the process (SIGSEGV) when a handle is garbage collected: its poll
+ * handle lives inside the native object and is stopped but never closed, so libuv keeps a
+ * dangling pointer to freed memory (and a handle whose open() failed stops a poll it never
+ * started). Every handle is therefore kept reachable for the life of the process; there is
+ * one per capture start, a few hundred bytes each.
  */
-const failedHandles: CapHandle[] = [];
+const retainedHandles: CapHandle[] = [];
 
 /** Wall clock with sub-millisecond resolution (cap does not pass libpcap's timestamps). */
 function nowMs(): number {
@@ -84,6 +86,7 @@ export class LiveCapture {
       );
     }
     const cap = new Cap();
+    retainedHandles.push(cap);
     // cap copies each frame into this buffer and cuts it at its length: the snap length.
     const buffer = Buffer.alloc(this.options.snapLength);
     let linkName: string;
@@ -95,7 +98,6 @@ export class LiveCapture {
         buffer,
       );
     } catch (cause) {
-      failedHandles.push(cap);
       throw new LiveCaptureError(
         'LIVE_CAPTURE_OPEN_FAILED',
         `cannot capture on ${this.options.device}: ${cause instanceof Error ? cause.message : String(cause)}`,
