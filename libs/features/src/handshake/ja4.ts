@@ -74,7 +74,7 @@ export function ja4Of(ch: ClientHelloInfo, transport: Ja4Transport): string | nu
   const a =
     transport +
     versionCode(version) +
-    (ch.sni !== null ? 'd' : 'i') +
+    (ch.sni !== null && !isIpLiteral(ch.sni) ? 'd' : 'i') +
     twoDigits(ciphers.length) +
     twoDigits(exts.length) +
     alpnCode(ch.alpn);
@@ -93,4 +93,9 @@ export function ja4Of(ch: ClientHelloInfo, transport: Ja4Transport): string | nu
   if (sigs.length > 0) cInput += '_' + sigs.map(hex4).join(',');
   const c = cExts.length === 0 ? EMPTY_HASH : truncatedSha256(cInput);
   return `${a}_${b}_${c}`;
+}
+
+/** JA4 marks "i" when the client connects to an IP address, even if it put it in the SNI. */
+function isIpLiteral(name: string): boolean {
+  return /^\d{1,3}(\.\d{1,3}){3}$/.test(name) || name.includes(':');
 }

@@ -72,6 +72,17 @@ describe('JA4', () => {
     assert.equal(createHash('sha256').update(b).digest('hex').slice(0, 12), '8daaf6152771');
   });
 
+  it('an IP address in the SNI counts as no domain ("i")', () => {
+    const hello = Buffer.from(chromeLikeHello());
+    const name = Buffer.from('tls.browserleaks.com');
+    const at = hello.indexOf(name);
+    hello.set(Buffer.from('192.168.100.200.1'.slice(0, 15).padEnd(name.length, ' ')), at);
+    // Keep the name a valid IPv4 literal: rewrite the SNI length to 15.
+    hello.writeUInt16BE(15, at - 2);
+    const r = recogniseTlsStream(hello);
+    assert.ok(r?.ja4?.startsWith('t13i'), r?.ja4 ?? 'null');
+  });
+
   it('is null when the hello is cut before its extensions end', () => {
     const full = chromeLikeHello();
     const r = recogniseTlsStream(full.subarray(0, full.length - 10));
