@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,9 +55,16 @@ describe('server processes', () => {
         logFile,
       },
     );
+    // Once it has logged, its SIGTERM trap is set: no race with a slow start under load.
+    await awaitReady(
+      proc,
+      async () => (await readFile(logFile, 'utf8')).includes('waiting'),
+      30_000,
+      20,
+    );
     await assert.rejects(
       awaitReady(proc, () => Promise.resolve(false), 300, 20),
-      /stuck-registry did not come up within 0 s; last lines of .*\n(.*\n)*waiting/,
+      /stuck-registry did not come up within 0\.3 s; last lines of .*\n(.*\n)*waiting/,
     );
     await stopServer(proc, 300);
     assert.equal(proc.hasExited(), true);

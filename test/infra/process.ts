@@ -4,6 +4,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { readLogTail } from './log-tail.js';
 import { recordServer } from './reaper.js';
 
+function seconds(ms: number): string {
+  return `${ms < 10_000 ? (ms / 1000).toFixed(1) : Math.round(ms / 1000)} s`;
+}
+
 export class ServerStartError extends Error {
   override name = 'ServerStartError';
 }
@@ -97,7 +101,7 @@ export async function awaitReady(
     if (ready) return;
     if (Date.now() > deadline) {
       throw new ServerStartError(
-        `${server.name} did not come up within ${Math.round(timeoutMs / 1000)} s; last lines of ${server.logFile}:\n` +
+        `${server.name} did not come up within ${seconds(timeoutMs)}; last lines of ${server.logFile}:\n` +
           (await readLogTail(server.logFile)),
       );
     }
@@ -164,7 +168,7 @@ export async function runToLog(
   if (result === 'timeout') {
     await stopServer(proc, 2000);
     throw new ServerStartError(
-      `${name} did not finish within ${Math.round(options.timeoutMs / 1000)} s; last lines of ${options.logFile}:\n` +
+      `${name} did not finish within ${seconds(options.timeoutMs)}; last lines of ${options.logFile}:\n` +
         (await readLogTail(options.logFile)),
     );
   }
