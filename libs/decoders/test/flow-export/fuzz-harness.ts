@@ -208,6 +208,7 @@ type Mutation =
   | { kind: 'insert'; at: number; bytes: Uint8Array }
   | { kind: 'duplicate'; at: number; length: number }
   | { kind: 'u16'; at: number; value: number }
+  | { kind: 'u16random'; at: number; value: number }
   | { kind: 'u32'; at: number; value: number };
 
 const boundary16 = fc.constantFrom(0, 1, 3, 4, 255, 256, 0x7fff, 0x8000, 0xfffe, 0xffff);
@@ -248,6 +249,15 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
     weight: 1,
     arbitrary: fc.record({ kind: fc.constant('u32' as const), at: pos, value: boundary32 }),
   },
+  // Any 16-bit value: new template ids, set ids and lengths, so caches fill and evict.
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('u16random' as const),
+      at: pos,
+      value: fc.nat({ max: 0xffff }),
+    }),
+  },
 );
 
 function apply(seed: Uint8Array, mutations: readonly Mutation[]): Uint8Array {
@@ -271,6 +281,7 @@ function apply(seed: Uint8Array, mutations: readonly Mutation[]): Uint8Array {
         break;
       }
       case 'u16':
+      case 'u16random':
         if (at + 1 < b.length) {
           b[at] = m.value >> 8;
           b[at + 1] = m.value & 255;
@@ -289,17 +300,39 @@ function apply(seed: Uint8Array, mutations: readonly Mutation[]): Uint8Array {
   return b;
 }
 
+/** A valid announcement of a template under a random id, to put the caches under pressure. */
+function templateAnnouncement(target: FuzzTarget, id: number, domain: number): Uint8Array {
+  return target === 'ipfix'
+    ? ipfixMessage(domain, T0, [ipfixTemplateSet([{ id, fields: ipfixFields }])])
+    : v9Packet(domain, T0, 1000, [v9TemplateFlowSet([{ id, fields: v9Fields }])]);
+}
+
 export function mutatedInputs(
   target: FuzzTarget,
 ): fc.Arbitrary<{ bytes: Uint8Array; exporter: number }> {
   const seeds = seedsFor(target);
-  return fc
+  // Mostly one exporter, so its caches fill; sometimes many, so exporters are evicted too.
+  const exporter = fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, fc.nat({ max: 40 }));
+  const mutated = fc
     .record({
       seed: fc.nat({ max: seeds.length - 1 }),
       mutations: fc.array(mutation, { minLength: 1, maxLength: 4 }),
-      exporter: fc.nat({ max: 40 }),
+      exporter,
     })
     .map(({ seed, mutations, exporter }) => ({ bytes: apply(seeds[seed]!, mutations), exporter }));
+  if (target !== 'ipfix' && target !== 'netflow9') return mutated;
+  const announced = fc
+    .record({
+      id: fc.integer({ min: 256, max: 0xffff }),
+      domain: fc.nat({ max: 3 }),
+      mutations: fc.array(mutation, { maxLength: 2 }),
+      exporter,
+    })
+    .map(({ id, domain, mutations, exporter }) => ({
+      bytes: apply(templateAnnouncement(target, id, domain), mutations),
+      exporter,
+    }));
+  return fc.oneof({ weight: 5, arbitrary: mutated }, { weight: 1, arbitrary: announced });
 }
 
 export const FUZZ_LIMITS = {
@@ -314,6 +347,7 @@ export interface FuzzOutcome {
   readonly maxTemplatesHeld: number;
   readonly sflowFlowsOpen: number;
   readonly internalErrors: number;
+  readonly templateEvictions: number;
 }
 
 /**
@@ -356,5 +390,6 @@ export function fuzzDecoder(target: FuzzTarget, numRuns: number, seed?: number):
     maxTemplatesHeld: decoder.maxTemplatesHeld(),
     sflowFlowsOpen: stats.sflowFlowsOpen,
     internalErrors: stats.rejects['internal-error'],
+    templateEvictions: stats.templateEvictions,
   };
 }

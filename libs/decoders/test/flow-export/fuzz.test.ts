@@ -16,5 +16,9 @@ for (const target of ['netflow5', 'netflow9', 'ipfix', 'sflow'] as FuzzTarget[])
     assert.ok(outcome.sflowFlowsOpen <= FUZZ_LIMITS.sflowMaxFlows);
     // Mutations leave many packets intact enough to decode: the fuzz reaches the record path.
     assert.ok(outcome.records > 0, `${target} fuzz decoded no records`);
+    if (target === 'netflow9' || target === 'ipfix') {
+      // The mutations announce enough templates to push every exporter past its bound.
+      assert.ok(outcome.templateEvictions > 0, 'the template bound was never reached');
+    }
   });
 }
