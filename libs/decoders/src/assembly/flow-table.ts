@@ -86,7 +86,8 @@ export class FlowTable {
   private sweep(): void {
     const o = this.options;
     const now = this.clockMs;
-    for (const flow of [...this.flows.values()]) {
+    // Deleting the entry being visited is safe in Map iteration: no copy of the table.
+    for (const flow of this.flows.values()) {
       const quiet = now - flow.lastMs;
       if (flow.closed && quiet >= o.tcpClosedTimeoutMs) this.end(flow, 'tcp-closed');
       else if (quiet >= o.idleTimeoutMs) this.end(flow, 'idle-timeout');
@@ -173,7 +174,8 @@ export class FlowTable {
 
   /** Evicts the oldest flows until the buffered bytes fit again (never the one just fed). */
   private shedMemory(current: FlowState): void {
-    for (const flow of [...this.flows.values()]) {
+    // Deleting the entry being visited is safe in Map iteration: no copy of the table.
+    for (const flow of this.flows.values()) {
       if (this.bufferedBytes <= this.options.maxBufferedBytes) return;
       if (flow !== current && flow.buffered > 0) this.end(flow, 'memory-limit');
     }
