@@ -2,6 +2,7 @@
 // append new classes at the end to keep existing flows where they are.
 import { compressedClasses } from './classes/compressed.js';
 import { dnsClasses } from './classes/dns.js';
+import { dtlsClasses } from './classes/dtls.js';
 import { emptyClasses } from './classes/empty.js';
 import { httpClasses } from './classes/http.js';
 import { ikeClasses } from './classes/ike.js';
@@ -33,4 +34,5 @@ export const catalogue: readonly FlowClass[] = [
   ...emptyClasses,
   ...tlsSplitClasses,
   ...opaqueMimicClasses,
+  ...dtlsClasses,
 ];

@@ -135,6 +135,7 @@ const CLASS_DISSECTIONS: Record<string, Dissection> = {
   'webrtc-srtp': { accept: ['stun', 'rtp'], extra: RTP_HEURISTIC },
   'rtp-g711': { accept: ['rtp'], extra: RTP_HEURISTIC },
   'smtp-starttls': { accept: ['smtp', 'tls'] },
+  dtls12: { decode: 'dtls', accept: ['dtls'] },
 };
 
 test('tshark dissects each protocol class with its dissector, nothing malformed', (t) => {
@@ -248,5 +249,26 @@ test('tshark decrypts QUIC flows with the generated key log and sees a whole TLS
         `${file}: 1-RTT decrypts`,
       );
     }
+  }
+});
+
+test('tshark decrypts DTLS flows with the generated key log: cookie exchange, full handshake', (t) => {
+  const skip = tsharkSkip();
+  if (skip) return t.skip(skip);
+  const flows = labels.flows.filter((f) => f.label === 'dtls');
+  assert.ok(flows.length > 0);
+  const file = join(CORPUS_DIR, flows[0]!.file);
+  const keys = file.replace(/\.pcap$/, '.keys');
+  const packets = dissect(file, decodeRules(flows, 'dtls'), ['-o', `tls.keylog_file:${keys}`]);
+  for (const f of flows) {
+    const client = `${f.srcIp}|${f.srcPort}`;
+    const server = `${f.dstIp}|${f.dstPort}`;
+    const types = (from: string, to: string): string[] =>
+      packets
+        .filter((p) => p.src === from && p.dst === to)
+        .flatMap((p) => p.dtlsTypes.split(',').filter((x) => x !== ''));
+    // Finished (20) is only visible once tshark has decrypted it with the key log.
+    assert.deepEqual(types(client, server), ['1', '1', '16', '20'], `${file}: client`);
+    assert.deepEqual(types(server, client), ['3', '2', '11', '12', '14', '20'], `${file}: server`);
   }
 });

@@ -13,6 +13,7 @@ export interface Dissected {
   readonly sshCode: string;
   readonly wgType: string;
   readonly openvpnOpcode: string;
+  readonly dtlsTypes: string;
   /** Expert-info severities of the packet (0x800000 = error, e.g. malformed). */
   readonly severities: readonly number[];
 }
@@ -46,6 +47,7 @@ export function dissect(
     'tcp.dstport',
     'udp.dstport',
     '_ws.expert.severity',
+    'dtls.handshake.type',
   ];
   const out = tshark([
     '-r',
@@ -84,6 +86,7 @@ export function dissect(
         tdport = '',
         udport = '',
         severity = '',
+        dtlsTypes = '',
       ] = line.split('\t');
       return {
         src: `${ip4 || ip6}|${tport || uport}`,
@@ -96,6 +99,7 @@ export function dissect(
         sshCode,
         wgType,
         openvpnOpcode,
+        dtlsTypes,
         severities: severity
           .split(',')
           .filter((v) => v !== '')
