@@ -273,11 +273,15 @@ test(
         await startRelay(p.ipfixUdp),
         await startRelay(p.sflow),
       );
-      await runPmacctd(pcap, {
-        netflow9: `127.0.0.1:${relays[0]!.port}`,
-        ipfix: `127.0.0.1:${relays[1]!.port}`,
-        sflow: `127.0.0.1:${relays[2]!.port}`,
-      });
+      await runPmacctd(
+        pcap,
+        {
+          netflow9: `127.0.0.1:${relays[0]!.port}`,
+          ipfix: `127.0.0.1:${relays[1]!.port}`,
+          sflow: `127.0.0.1:${relays[2]!.port}`,
+        },
+        () => relays.reduce((n, r) => n + r.datagrams.length, 0),
+      );
       await sleep(300);
       for (const r of relays) r.close();
     });

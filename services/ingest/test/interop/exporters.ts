@@ -1,7 +1,7 @@
 // Runs real exporters (softflowd, pmacctd) over a capture file, bounded in time, and
 // always ends the processes it started.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -106,7 +106,12 @@ export interface PmacctTargets {
  * pmacctd reading `pcap` into its nfprobe (NetFlow v9 / IPFIX) and sfprobe (sFlow, 1 in 1)
  * plugins. Short probe timeouts expire every flow soon after the file ends; then SIGINT.
  */
-export async function runPmacctd(pcap: string, targets: PmacctTargets): Promise<void> {
+export async function runPmacctd(
+  pcap: string,
+  targets: PmacctTargets,
+  /** Datagrams received so far from it: the run ends once they stop coming. */
+  progress: () => number,
+): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'opaqueflow-pmacctd-'));
   const plugins: string[] = [];
   const lines = [
@@ -136,7 +141,18 @@ export async function runPmacctd(pcap: string, targets: PmacctTargets): Promise<
   const child = spawn('pmacctd', ['-f', config], { stdio: 'ignore' });
   try {
     // pmacctd sleeps 2 s before reading a savefile; the probes expire flows each second.
-    await sleep(6000);
+    // Done when nothing new arrived for 2 s after the first 5 s (30 s at most).
+    const started = Date.now();
+    let last = -1;
+    let quietSince = Date.now();
+    while (Date.now() - started < 30_000) {
+      await sleep(250);
+      const now = progress();
+      if (now !== last) {
+        last = now;
+        quietSince = Date.now();
+      } else if (Date.now() - started > 5000 && now > 0 && Date.now() - quietSince > 2000) break;
+    }
     if (child.exitCode === null) child.kill('SIGINT');
     const exitBy = Date.now() + 5000;
     while (child.exitCode === null && child.signalCode === null && Date.now() < exitBy) {
@@ -192,7 +208,7 @@ export async function nfdumpDecode(datagrams: readonly Buffer[]): Promise<Nfdump
     stdio: 'ignore',
   });
   try {
-    await sleep(700);
+    await waitForUdpPort(port);
     const sender = createSocket('udp4');
     for (const d of datagrams) {
       await new Promise<void>((resolve) => sender.send(d, port, '127.0.0.1', () => resolve()));
@@ -225,4 +241,16 @@ export async function nfdumpDecode(datagrams: readonly Buffer[]): Promise<Nfdump
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Resolves once some process has a UDP socket bound to `port` (Linux /proc/net/udp). */
+async function waitForUdpPort(port: number, timeoutMs = 10_000): Promise<void> {
+  const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')} `;
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const table = readFileSync('/proc/net/udp', 'utf8');
+    if (table.split('\n').some((line) => line.trim().split(/\s+/)[1]?.endsWith(hex.trim()))) return;
+    await sleep(50);
+  }
+  throw new Error(`nothing listens on UDP port ${port}`);
 }
