@@ -9,7 +9,13 @@ import {
   type ScorerStore,
 } from '@opaqueflow/scoring';
 import { itemsOf, makeFeatures } from '@opaqueflow/scoring/testing';
-import { crc16, hashTagOf, keySlot, RedisScorerStore } from '@opaqueflow/scoring-redis';
+import {
+  crc16,
+  hashTagOf,
+  isTransientRedisError,
+  keySlot,
+  RedisScorerStore,
+} from '@opaqueflow/scoring-redis';
 
 test('CRC16/XMODEM and key slots match the Redis Cluster specification', () => {
   assert.equal(crc16(Buffer.from('123456789')), 0x31c3);
@@ -57,4 +63,29 @@ test('every Lua call of a real batch touches keys of one slot only', async () =>
       `${call.script} keys ${call.keys.join(' ')} span ${slots.size} slots`,
     );
   }
+});
+
+test('connection and cluster-topology errors are retriable, script errors are not', () => {
+  for (const message of [
+    'connect ECONNREFUSED 127.0.0.1:6379',
+    'Connection is closed.',
+    "Stream isn't writeable and enableOfflineQueue options is false",
+    'Command timed out',
+    'MOVED 3999 127.0.0.1:6381',
+    'CLUSTERDOWN The cluster is down',
+    'LOADING Redis is loading the dataset in memory',
+  ])
+    assert.equal(isTransientRedisError(new Error(message)), true, message);
+  assert.equal(
+    isTransientRedisError(
+      new Error('ERR user_script:1: Script attempted to access nonexistent global variable'),
+    ),
+    false,
+  );
+  assert.equal(
+    isTransientRedisError(
+      new Error('WRONGTYPE Operation against a key holding the wrong kind of value'),
+    ),
+    false,
+  );
 });

@@ -57,7 +57,11 @@ function mutate(f: FlowFeatures, path: readonly string[], value: unknown): FlowF
     if (typeof next !== 'object' || next === null) return copy as unknown as FlowFeatures;
     node = next as Record<string, unknown>;
   }
-  node[path[path.length - 1]!] = value;
+  try {
+    node[path[path.length - 1]!] = value;
+  } catch {
+    // Some values cannot be set (an array's length to -1): that mutation is skipped.
+  }
   return copy as unknown as FlowFeatures;
 }
 
