@@ -1,9 +1,22 @@
 #!/usr/bin/env bash
-# Installs what a fresh machine lacks to build and test opaqueflow: Java 17, Maven and
-# redis-server for the test servers, pnpm (pinned in package.json through corepack) and the
-# workspace dependencies. Idempotent.
+# Installs what a fresh machine lacks to run opaqueflow: pnpm (pinned in package.json through
+# corepack) and the workspace dependencies. With --test, also what the test suite needs:
+# Java 17, Maven and redis-server for the test servers, tshark as a referee, softflowd,
+# pmacct and nfdump as real flow exporters, and libpcap with a C toolchain for live capture.
+# Idempotent; Debian packages are installed only when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+with_test_tools=false
+for arg in "$@"; do
+  case "$arg" in
+    --test) with_test_tools=true ;;
+    *)
+      echo "usage: bootstrap.sh [--test]" >&2
+      exit 2
+      ;;
+  esac
+done
 
 node_major=$(node -p 'process.versions.node.split(".")[0]')
 if [ "$node_major" -lt 20 ]; then
@@ -19,12 +32,22 @@ java_major() {
     awk '{ print ($1 == 1 ? $2 : $1) }'
 }
 missing_debs=()
-if ! command -v java >/dev/null 2>&1 || [ "$(java_major)" -lt 17 ]; then
-  missing_debs+=(openjdk-17-jre-headless)
+if [ "$with_test_tools" = true ]; then
+  if ! command -v java >/dev/null 2>&1 || [ "$(java_major)" -lt 17 ]; then
+    missing_debs+=(openjdk-17-jre-headless)
+  fi
+  command -v mvn >/dev/null 2>&1 || missing_debs+=(maven)
+  command -v redis-server >/dev/null 2>&1 || missing_debs+=(redis-server)
+  command -v tar >/dev/null 2>&1 || missing_debs+=(tar)
+  command -v tshark >/dev/null 2>&1 || missing_debs+=(tshark)
+  command -v tcpdump >/dev/null 2>&1 || missing_debs+=(tcpdump)
+  command -v softflowd >/dev/null 2>&1 || missing_debs+=(softflowd)
+  command -v pmacctd >/dev/null 2>&1 || missing_debs+=(pmacct)
+  command -v nfdump >/dev/null 2>&1 || missing_debs+=(nfdump)
+  command -v gcc >/dev/null 2>&1 || missing_debs+=(build-essential)
+  command -v python3 >/dev/null 2>&1 || missing_debs+=(python3)
+  dpkg -s libpcap-dev >/dev/null 2>&1 || missing_debs+=(libpcap-dev)
 fi
-command -v mvn >/dev/null 2>&1 || missing_debs+=(maven)
-command -v redis-server >/dev/null 2>&1 || missing_debs+=(redis-server)
-command -v tar >/dev/null 2>&1 || missing_debs+=(tar)
 if [ "${#missing_debs[@]}" -gt 0 ]; then
   echo "bootstrap: installing ${missing_debs[*]} (Debian packages)"
   sudo_cmd=()
