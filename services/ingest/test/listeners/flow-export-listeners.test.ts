@@ -5,6 +5,7 @@ import { connect } from 'node:net';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import type { FlowRecord } from '@opaqueflow/flow-model';
+import { MemoryTemplateStore } from '@opaqueflow/decoders';
 import {
   FlowExportListeners,
   createTemplateEndpoint,
@@ -241,5 +242,44 @@ test('an exporter outside the allowlist is dropped at decode', async () => {
     assert.equal(flows.length, 0);
   } finally {
     await l.close();
+  }
+});
+
+test('replicas sharing a template store: a new one decodes data sets at once', async () => {
+  const store = new MemoryTemplateStore();
+  const flowsA: FlowRecord[] = [];
+  const flowsB: FlowRecord[] = [];
+  const a = new FlowExportListeners({
+    ...ephemeral,
+    templateStore: store,
+    onRecords: (r) => void flowsA.push(...r),
+  });
+  const b = new FlowExportListeners({
+    ...ephemeral,
+    templateStore: store,
+    onRecords: (r) => void flowsB.push(...r),
+  });
+  const pa = await a.start();
+  const pb = await b.start();
+  try {
+    await sendUdp(pa.ipfixUdp!, [
+      ipfixMessage(8, 1_700_000_000, [ipfixTemplateSet([{ id: 256, fields }])]),
+    ]);
+    await until(() => a.templates().length === 1);
+    await a.idle();
+    // The same exporter (127.0.0.1) now sends only data, to the replica that never saw a template.
+    await sendUdp(pb.ipfixUdp!, [
+      ipfixMessage(8, 1_700_000_000, [
+        dataSet(256, [record(fields, ['10.8.0.1', '10.8.0.2', 1, 2, 17, 1, 99])]),
+      ]),
+    ]);
+    await until(() => flowsB.length === 1);
+    assert.equal(flowsB[0]!.srcAddr, '10.8.0.1');
+    assert.equal(b.stats().drops['template-missing'], 0);
+    assert.equal(b.stats().decoder.templatesFromStore, 1);
+    assert.equal(flowsA.length, 0);
+  } finally {
+    await a.close();
+    await b.close();
   }
 });
