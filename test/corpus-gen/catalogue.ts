@@ -13,7 +13,7 @@ import { plaintextClasses } from './classes/plaintext.js';
 import { quicClasses } from './classes/quic.js';
 import { sshClasses } from './classes/ssh.js';
 import { starttlsClasses } from './classes/starttls.js';
-import { tlsClasses, tlsSplitClasses } from './classes/tls.js';
+import { tlsClasses, tlsRetryClasses, tlsSplitClasses } from './classes/tls.js';
 import { wireguardClasses } from './classes/wireguard.js';
 import type { FlowClass } from './classes/types.js';
 
@@ -35,4 +35,5 @@ export const catalogue: readonly FlowClass[] = [
   ...tlsSplitClasses,
   ...opaqueMimicClasses,
   ...dtlsClasses,
+  ...tlsRetryClasses,
 ];

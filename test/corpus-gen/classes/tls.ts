@@ -31,6 +31,8 @@ interface TlsVariant {
   readonly resume?: boolean;
   /** A long, CDN-style server name: with a ticket, a ClientHello of several hundred bytes. */
   readonly longSni?: boolean;
+  /** Key-exchange groups the server accepts; one the client did not send a share for forces a HelloRetryRequest. */
+  readonly serverGroups?: string;
 }
 
 /** One client connection; resolves with the session (ticket) the server issued, if any. */
@@ -65,6 +67,7 @@ export async function tlsExchange(ctx: FlowContext, v: TlsVariant): Promise<Flow
       minVersion: 'TLSv1.2',
       maxVersion: 'TLSv1.3',
       ALPNProtocols: ['h2', 'http/1.1'],
+      ...(v.serverGroups ? { ecdhCurve: v.serverGroups } : {}),
     },
     (s) => {
       s.once('data', () =>
@@ -95,6 +98,7 @@ export async function tlsExchange(ctx: FlowContext, v: TlsVariant): Promise<Flow
     });
     const parts = [v.version, servername ? `SNI ${servername}` : 'no SNI'];
     if (v.resume) parts.push('resumed session');
+    if (v.serverGroups) parts.push(`HelloRetryRequest for ${v.serverGroups}`);
     if (alpn) parts.push(`ALPN ${alpn.join(',')}`);
     return { transcript, detail: parts.join(', ') };
   } finally {
@@ -159,5 +163,15 @@ export const tlsSplitClasses: readonly FlowClass[] = [
     { version: 'TLSv1.3', sni: true, alpn: true, resume: true, longSni: true },
     'TLS 1.3 resumption (session ticket, long CDN server name) from a client advertising MSS 536: the ClientHello spans two TCP segments',
     536,
+  ),
+];
+
+/** Appended after the split-hello class. */
+export const tlsRetryClasses: readonly FlowClass[] = [
+  tlsClass(
+    'tls13-hello-retry',
+    [443, 8443, 4443],
+    { version: 'TLSv1.3', sni: true, alpn: true, serverGroups: 'P-384' },
+    'TLS 1.3 where the server wants a group the client sent no key share for: ClientHello, HelloRetryRequest, second ClientHello',
   ),
 ];
