@@ -1,9 +1,10 @@
-// tshark as an independent referee for the generator's tests. Absent tshark, those checks
-// are skipped with a reason, unless OPAQUEFLOW_REQUIRE_TSHARK=1 makes its absence a failure.
+// tshark as an independent referee for the generator's tests. The test bootstrap installs
+// it, so its absence fails these checks; OPAQUEFLOW_SKIP_TSHARK=1 says a machine cannot have
+// it and skips them with that reason instead (the same switch as the decoder tests).
 import { spawnSync } from 'node:child_process';
 import { flowKey } from './pcap-reader.js';
 
-export const TSHARK_REQUIRED = process.env.OPAQUEFLOW_REQUIRE_TSHARK === '1';
+export const TSHARK_REQUIRED = process.env.OPAQUEFLOW_SKIP_TSHARK !== '1';
 
 let available: boolean | undefined;
 
@@ -15,8 +16,11 @@ export function tsharkAvailable(): boolean {
 /** Why a tshark test is skipped, or false when it runs. */
 export function tsharkSkip(): string | false {
   if (tsharkAvailable()) return false;
-  if (TSHARK_REQUIRED) throw new Error('OPAQUEFLOW_REQUIRE_TSHARK=1 but tshark is not installed');
-  return 'tshark not installed (apt-get install -y tshark)';
+  if (TSHARK_REQUIRED)
+    throw new Error(
+      'tshark is not installed: run scripts/bootstrap.sh --test (or set OPAQUEFLOW_SKIP_TSHARK=1 to skip these checks)',
+    );
+  return 'OPAQUEFLOW_SKIP_TSHARK=1 and tshark not installed';
 }
 
 export function tshark(args: readonly string[]): string {
