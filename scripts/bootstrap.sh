@@ -18,9 +18,8 @@ for arg in "$@"; do
   esac
 done
 
-node_major=$(node -p 'process.versions.node.split(".")[0]')
-if [ "$node_major" -lt 20 ]; then
-  echo "opaqueflow needs Node.js 20 or newer (found $(node -v))" >&2
+if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 12) ? 0 : 1)'; then
+  echo "opaqueflow needs Node.js 20.12 or newer (found $(node -v))" >&2
   exit 1
 fi
 

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { Bench } from 'tinybench';
 import { CaptureReader, flowsFromCapture, readCapture } from '../src/index.js';
 import { generateCapture } from './generate-capture.js';
+import { flowExportCases } from './flow-export.cases.js';
 import { pcapngFile } from '../test/capture/frames.js';
 
 export interface DecodeBenchCase {
@@ -78,7 +79,7 @@ function captureCases(): DecodeBenchCase[] {
 }
 
 /** Every case the benchmark runs; flow-export decoders add theirs here. */
-const cases: DecodeBenchCase[] = [...captureCases()];
+const cases: DecodeBenchCase[] = [...captureCases(), ...flowExportCases()];
 
 const bench = new Bench({ time: TIME_MS, iterations: 3, warmup: true, warmupIterations: 1 });
 for (const c of cases) bench.add(c.name, c.fn);

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { FlowSource, Transport } from './types.js';
 
 export interface FlowTuple {
@@ -9,8 +9,14 @@ export interface FlowTuple {
   readonly protocol: number;
 }
 
+/**
+ * SHA-256, truncated to 128 bits. A cryptographic hash on purpose: ids are derived from
+ * fields a sender controls, and a forgeable collision would let one flow hide behind
+ * another's id wherever ids deduplicate. The one-shot hash() is twice as fast as
+ * createHash() on inputs this short, which matters at half a million records a second.
+ */
 function digest(text: string): string {
-  return createHash('sha256').update(text).digest('hex').slice(0, 32);
+  return hash('sha256', text, 'hex').slice(0, 32);
 }
 
 /**
