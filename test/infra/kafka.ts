@@ -6,9 +6,10 @@ import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { cacheRoot, ensureCached } from './cache.js';
 import { classDataSharing } from './cds.js';
+import { superviseJavaServer } from './java-server.js';
 import { explainJavaMismatch, javaBinary, requireJava, runMaven } from './java.js';
 import { freePorts, retryOnPortClash } from './ports.js';
-import { awaitReady, runToLog, spawnServer, stopServer, withContext } from './process.js';
+import { runToLog, spawnServer, withContext } from './process.js';
 import type { ServerHandle, StartOptions } from './types.js';
 
 /** The broker version tests run against; see README.md for why this one. */
@@ -212,27 +213,15 @@ async function startKafkaOnce(options: KafkaOptions): Promise<KafkaHandle> {
     { cwd: workDir, logFile, workDir },
   );
   const address = `127.0.0.1:${brokerPort}`;
-  let stopped: Promise<void> | undefined;
-  let ready = false;
-  const stop = (): Promise<void> =>
-    (stopped ??= (async () => {
-      await stopServer(proc, 30_000 + cds.extraStopMs);
-      await cds.keep(await proc.exited, ready);
-      if (!options.keepWorkDir) await rm(workDir, { recursive: true, force: true });
-    })());
-  try {
-    await awaitReady(
-      proc,
-      () => brokerAnswers(address),
-      options.readyTimeoutMs ?? 120_000,
-      500,
-      options.signal,
-    );
-    ready = true;
-  } catch (error) {
-    await stop();
-    throw explainJavaMismatch(error);
-  }
+  const stop = await superviseJavaServer({
+    proc,
+    cds,
+    workDir,
+    stopGraceMs: 30_000,
+    probe: () => brokerAnswers(address),
+    pollMs: 500,
+    options,
+  });
   const startupMs = Date.now() - started;
   return {
     name: 'kafka',

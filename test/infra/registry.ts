@@ -6,9 +6,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { cacheRoot, ensureCached } from './cache.js';
 import { classDataSharing } from './cds.js';
-import { explainJavaMismatch, javaBinary, requireJava, runMaven } from './java.js';
+import { superviseJavaServer } from './java-server.js';
+import { javaBinary, requireJava, runMaven } from './java.js';
 import { freePort, retryOnPortClash } from './ports.js';
-import { ServerStartError, awaitReady, spawnServer, stopServer, withContext } from './process.js';
+import { ServerStartError, spawnServer, withContext } from './process.js';
 import type { ServerHandle, StartOptions } from './types.js';
 
 const execFileAsync = promisify(execFile);
@@ -133,27 +134,15 @@ async function startRegistryOnce(options: RegistryOptions): Promise<RegistryHand
   );
   const origin = `http://127.0.0.1:${port}`;
   const address = `${origin}${CCOMPAT_PATH}`;
-  let stopped: Promise<void> | undefined;
-  let ready = false;
-  const stop = (): Promise<void> =>
-    (stopped ??= (async () => {
-      await stopServer(proc, 15_000 + cds.extraStopMs);
-      await cds.keep(await proc.exited, ready);
-      if (!options.keepWorkDir) await rm(workDir, { recursive: true, force: true });
-    })());
-  try {
-    await awaitReady(
-      proc,
-      () => subjectsAnswer(address),
-      options.readyTimeoutMs ?? 120_000,
-      250,
-      options.signal,
-    );
-    ready = true;
-  } catch (error) {
-    await stop();
-    throw explainJavaMismatch(error);
-  }
+  const stop = await superviseJavaServer({
+    proc,
+    cds,
+    workDir,
+    stopGraceMs: 15_000,
+    probe: () => subjectsAnswer(address),
+    pollMs: 250,
+    options,
+  });
   const startupMs = Date.now() - started;
   return {
     name: 'registry',

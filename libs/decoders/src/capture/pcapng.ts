@@ -82,9 +82,9 @@ export class PcapngParser {
         if (!this.startSection(view, off, length)) return { offset: off, fatal: true, need: 0 };
       } else if (!this.inSection) {
         countRejected(this.stats, 'pcapng-block-before-section');
-      } else if (type === ENHANCED_PACKET) this.enhancedPacket(buf, view, off, length);
+      } else if (type === ENHANCED_PACKET) this.timedPacket(buf, view, off, length, false);
       else if (type === SIMPLE_PACKET) this.simplePacket(buf, view, off, length);
-      else if (type === OBSOLETE_PACKET) this.obsoletePacket(buf, view, off, length);
+      else if (type === OBSOLETE_PACKET) this.timedPacket(buf, view, off, length, true);
       else if (type === INTERFACE_DESCRIPTION) this.interfaceDescription(view, off, length);
       else this.stats.blocksSkipped++;
       off += length;
@@ -171,13 +171,23 @@ export class PcapngParser {
     );
   }
 
-  private enhancedPacket(buf: Uint8Array, view: DataView, off: number, length: number): void {
+  /**
+   * Enhanced packet blocks and the obsolete packet blocks they replaced share one layout but
+   * for the interface id: 32 bits in the first, 16 (followed by a drop count) in the second.
+   */
+  private timedPacket(
+    buf: Uint8Array,
+    view: DataView,
+    off: number,
+    length: number,
+    obsolete: boolean,
+  ): void {
     const le = this.littleEndian;
     if (length < 32) {
       countRejected(this.stats, 'truncated-pcapng-packet');
       return;
     }
-    const interfaceId = view.getUint32(off + 8, le);
+    const interfaceId = obsolete ? view.getUint16(off + 8, le) : view.getUint32(off + 8, le);
     const capLen = view.getUint32(off + 20, le);
     if (28 + capLen + 4 > length) {
       countRejected(this.stats, 'truncated-pcapng-packet');
@@ -191,30 +201,6 @@ export class PcapngParser {
     const high = view.getUint32(off + 12, le);
     const low = view.getUint32(off + 16, le);
     const ts = high * iface.highUnitMs + low * iface.unitMs + iface.offsetMs;
-    this.emit(buf, iface, interfaceId, ts, off + 28, capLen, view.getUint32(off + 24, le));
-  }
-
-  private obsoletePacket(buf: Uint8Array, view: DataView, off: number, length: number): void {
-    const le = this.littleEndian;
-    if (length < 32) {
-      countRejected(this.stats, 'truncated-pcapng-packet');
-      return;
-    }
-    const interfaceId = view.getUint16(off + 8, le);
-    const capLen = view.getUint32(off + 20, le);
-    if (28 + capLen + 4 > length) {
-      countRejected(this.stats, 'truncated-pcapng-packet');
-      return;
-    }
-    const iface = this.interfaces[interfaceId];
-    if (iface === undefined) {
-      countRejected(this.stats, 'unknown-pcapng-interface');
-      return;
-    }
-    const ts =
-      view.getUint32(off + 12, le) * iface.highUnitMs +
-      view.getUint32(off + 16, le) * iface.unitMs +
-      iface.offsetMs;
     this.emit(buf, iface, interfaceId, ts, off + 28, capLen, view.getUint32(off + 24, le));
   }
 
