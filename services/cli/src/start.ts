@@ -102,7 +102,9 @@ export async function start(argv: readonly string[]): Promise<number> {
     ports.sflow === null ? null : `sFlow udp/${ports.sflow}`,
   ].filter((x) => x !== null);
   process.stderr.write(
-    `opaqueflow: embedded pipeline listening on ${args.host} for ${listening.join(', ')}; detections go to stdout as JSON lines (Ctrl-C stops)\n`,
+    `opaqueflow: embedded pipeline listening on ${args.host} for ${listening.join(', ')}; detections go to stdout as JSON lines (Ctrl-C stops)\n` +
+      'opaqueflow: flows are judged on payload evidence: sFlow raw packet headers, IPFIX payload sections (313-315) or YAF payload; ' +
+      'exports without it (NetFlow v5, plain softflowd) are counted as insufficient. For a capture file: opaqueflow analyze <file>\n',
   );
 
   await new Promise<void>((resolve) => {
