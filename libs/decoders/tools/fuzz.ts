@@ -10,7 +10,8 @@ import { fuzzDecoder, type FuzzTarget } from '../test/flow-export/fuzz-harness.j
 
 const FLOW_EXPORT: FuzzTarget[] = ['netflow5', 'netflow9', 'ipfix', 'sflow'];
 const captureFuzz = fileURLToPath(new URL('../test/capture/fuzz.test.ts', import.meta.url));
-const args = process.argv.slice(2);
+// pnpm passes a separating '--' through to the script.
+const args = process.argv.slice(2).filter((a) => a !== '--');
 let runs = 2_000_000;
 let seed: number | undefined;
 const chosen: string[] = [];
