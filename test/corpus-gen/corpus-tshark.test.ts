@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { decodeRules, dissect, type Dissected } from './dissect.js';
 import { CORPUS_DIR, flowsByFile, readLabels } from './labels.js';
 import { flowKey } from './pcap-reader.js';
-import { CHECKSUM_PREFS, conversationFrames, tshark, tsharkSkip } from './tshark.js';
+import { CHECKSUM_PREFS, conversationFrames, tshark, requireTshark } from './tshark.js';
 
 const labels = readLabels();
 const byFile = flowsByFile(labels);
@@ -24,18 +24,16 @@ function mergedCorpus(): string {
   return file;
 }
 
-test('tshark lists exactly the labelled conversations with their packet counts', (t) => {
-  const skip = tsharkSkip();
-  if (skip) return t.skip(skip);
+test('tshark lists exactly the labelled conversations with their packet counts', () => {
+  requireTshark();
   assert.deepEqual(
     conversationFrames(mergedCorpus()),
     new Map(labels.flows.map((f) => [flowKey(f), f.packets])),
   );
 });
 
-test('tshark finds no bad checksum and no TCP analysis problem', (t) => {
-  const skip = tsharkSkip();
-  if (skip) return t.skip(skip);
+test('tshark finds no bad checksum and no TCP analysis problem', () => {
+  requireTshark();
   const bad = tshark([
     '-r',
     mergedCorpus(),
@@ -46,9 +44,8 @@ test('tshark finds no bad checksum and no TCP analysis problem', (t) => {
   assert.equal(bad.trim(), '');
 });
 
-test('tshark recognises TLS flows as TLS, with the labelled SNI and ALPN', (t) => {
-  const skip = tsharkSkip();
-  if (skip) return t.skip(skip);
+test('tshark recognises TLS flows as TLS, with the labelled SNI and ALPN', () => {
+  requireTshark();
   const tlsFlows = labels.flows.filter((f) => f.label === 'tls');
   assert.ok(tlsFlows.length > 0);
   for (const [file, flows] of byFile) {
@@ -80,9 +77,8 @@ test('tshark recognises TLS flows as TLS, with the labelled SNI and ALPN', (t) =
   }
 });
 
-test('tshark recognises SSH flows as SSH from both sides', (t) => {
-  const skip = tsharkSkip();
-  if (skip) return t.skip(skip);
+test('tshark recognises SSH flows as SSH from both sides', () => {
+  requireTshark();
   for (const [file, flows] of byFile) {
     const mine = flows.filter((f) => f.label === 'ssh');
     if (mine.length === 0) continue;
@@ -138,9 +134,8 @@ const CLASS_DISSECTIONS: Record<string, Dissection> = {
   dtls12: { decode: 'dtls', accept: ['dtls'] },
 };
 
-test('tshark dissects each protocol class with its dissector, nothing malformed', (t) => {
-  const skip = tsharkSkip();
-  if (skip) return t.skip(skip);
+test('tshark dissects each protocol class with its dissector, nothing malformed', () => {
+  requireTshark();
   for (const [cls, d] of Object.entries(CLASS_DISSECTIONS)) {
     const flows = labels.flows.filter((f) => f.class === cls);
     assert.ok(flows.length > 0, cls);
@@ -165,9 +160,8 @@ test('tshark dissects each protocol class with its dissector, nothing malformed'
   }
 });
 
-test('tshark sees the WireGuard and OpenVPN handshakes start from the initiator', (t) => {
-  const skip = tsharkSkip();
-  if (skip) return t.skip(skip);
+test('tshark sees the WireGuard and OpenVPN handshakes start from the initiator', () => {
+  requireTshark();
   const expectations = [
     {
       label: 'wireguard',
@@ -209,9 +203,8 @@ test('tshark sees the WireGuard and OpenVPN handshakes start from the initiator'
   }
 });
 
-test('tshark decrypts QUIC flows with the generated key log and sees a whole TLS 1.3 handshake', (t) => {
-  const skip = tsharkSkip();
-  if (skip) return t.skip(skip);
+test('tshark decrypts QUIC flows with the generated key log and sees a whole TLS 1.3 handshake', () => {
+  requireTshark();
   const quic = labels.flows.filter((f) => f.label === 'quic');
   assert.ok(quic.length > 0);
   for (const [file, flows] of byFile) {
@@ -252,9 +245,8 @@ test('tshark decrypts QUIC flows with the generated key log and sees a whole TLS
   }
 });
 
-test('tshark decrypts DTLS flows with the generated key log: cookie exchange, full handshake', (t) => {
-  const skip = tsharkSkip();
-  if (skip) return t.skip(skip);
+test('tshark decrypts DTLS flows with the generated key log: cookie exchange, full handshake', () => {
+  requireTshark();
   const flows = labels.flows.filter((f) => f.label === 'dtls');
   assert.ok(flows.length > 0);
   const file = join(CORPUS_DIR, flows[0]!.file);

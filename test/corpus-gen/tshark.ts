@@ -1,10 +1,7 @@
-// tshark as an independent referee for the generator's tests. The test bootstrap installs
-// it, so its absence fails these checks; OPAQUEFLOW_SKIP_TSHARK=1 says a machine cannot have
-// it and skips them with that reason instead (the same switch as the decoder tests).
+// tshark as an independent referee for the generator's tests. scripts/bootstrap.sh --test
+// installs it; without it these tests fail with that hint, never pass silently.
 import { spawnSync } from 'node:child_process';
 import { flowKey } from './pcap-reader.js';
-
-export const TSHARK_REQUIRED = process.env.OPAQUEFLOW_SKIP_TSHARK !== '1';
 
 let available: boolean | undefined;
 
@@ -13,14 +10,11 @@ export function tsharkAvailable(): boolean {
   return available;
 }
 
-/** Why a tshark test is skipped, or false when it runs. */
-export function tsharkSkip(): string | false {
-  if (tsharkAvailable()) return false;
-  if (TSHARK_REQUIRED)
+export function requireTshark(): void {
+  if (!tsharkAvailable())
     throw new Error(
-      'tshark is not installed: run scripts/bootstrap.sh --test (or set OPAQUEFLOW_SKIP_TSHARK=1 to skip these checks)',
+      'tshark is not installed: run scripts/bootstrap.sh --test (Debian package tshark)',
     );
-  return 'OPAQUEFLOW_SKIP_TSHARK=1 and tshark not installed';
 }
 
 export function tshark(args: readonly string[]): string {

@@ -1,7 +1,7 @@
 // Cross-check against Wireshark: flow and packet counts per TCP/UDP conversation must match
 // `tshark -q -z conv,tcp -z conv,udp` on the golden fixtures and on a generated capture.
-// CI installs tshark (Debian package); without it this file fails rather than passing
-// silently, unless OPAQUEFLOW_SKIP_TSHARK=1 says the machine cannot have it.
+// scripts/bootstrap.sh --test installs tshark; without it these tests fail, never pass
+// silently.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -14,7 +14,7 @@ import { generateCapture } from '../../bench/generate-capture.js';
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
 const haveTshark = spawnSync('tshark', ['--version'], { stdio: 'ignore' }).status === 0;
-const skip = process.env['OPAQUEFLOW_SKIP_TSHARK'] === '1' ? 'OPAQUEFLOW_SKIP_TSHARK=1' : false;
+const NO_TSHARK = 'install tshark: scripts/bootstrap.sh --test (Debian package tshark)';
 
 /** "addr:port" → [addr, port]; IPv6 addresses contain colons, the port is after the last. */
 function endpoint(text: string): string {
@@ -65,39 +65,33 @@ function sorted(m: Map<string, number>): [string, number][] {
   return [...m.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
 }
 
-test('tshark is installed for the cross-check', { skip }, () => {
-  assert.ok(haveTshark, 'install tshark: DEBIAN_FRONTEND=noninteractive apt-get install -y tshark');
+test('tshark is installed for the cross-check', () => {
+  assert.ok(haveTshark, NO_TSHARK);
 });
 
 for (const name of readdirSync(fixtures).filter((n) => /\.pcap(ng)?$/.test(n))) {
-  test(
-    `${name}: conversations and packet counts agree with tshark`,
-    { skip: skip || !haveTshark },
-    () => {
-      const file = join(fixtures, name);
-      const theirs = tsharkConversations(file);
-      assert.ok(theirs.size > 0, 'tshark found conversations');
-      assert.deepEqual(sorted(ourConversations(readFileSync(file))), sorted(theirs));
-    },
-  );
+  test(`${name}: conversations and packet counts agree with tshark`, () => {
+    assert.ok(haveTshark, NO_TSHARK);
+    const file = join(fixtures, name);
+    const theirs = tsharkConversations(file);
+    assert.ok(theirs.size > 0, 'tshark found conversations');
+    assert.deepEqual(sorted(ourConversations(readFileSync(file))), sorted(theirs));
+  });
 }
 
-test(
-  'a generated capture of thousands of flows agrees with tshark',
-  { skip: skip || !haveTshark },
-  () => {
-    const dir = mkdtempSync(join(tmpdir(), 'opaqueflow-conv-'));
-    try {
-      const bytes = generateCapture({ packets: 20_000, concurrentFlows: 200, seed: 7 });
-      const file = join(dir, 'generated.pcap');
-      writeFileSync(file, bytes);
-      const theirs = tsharkConversations(file);
-      const ours = ourConversations(bytes);
-      assert.ok(theirs.size > 500, `only ${theirs.size} conversations`);
-      assert.equal(ours.size, theirs.size);
-      assert.deepEqual(sorted(ours), sorted(theirs));
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  },
-);
+test('a generated capture of thousands of flows agrees with tshark', () => {
+  assert.ok(haveTshark, NO_TSHARK);
+  const dir = mkdtempSync(join(tmpdir(), 'opaqueflow-conv-'));
+  try {
+    const bytes = generateCapture({ packets: 20_000, concurrentFlows: 200, seed: 7 });
+    const file = join(dir, 'generated.pcap');
+    writeFileSync(file, bytes);
+    const theirs = tsharkConversations(file);
+    const ours = ourConversations(bytes);
+    assert.ok(theirs.size > 500, `only ${theirs.size} conversations`);
+    assert.equal(ours.size, theirs.size);
+    assert.deepEqual(sorted(ours), sorted(theirs));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

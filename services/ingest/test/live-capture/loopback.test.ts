@@ -11,11 +11,14 @@ import {
 } from '../../src/live-capture/index.js';
 
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-const skip = !liveCaptureAvailable()
-  ? 'the native cap binding is not installed (needs libpcap-dev and a C++ toolchain)'
-  : !isRoot
-    ? 'capturing on an interface needs root (or CAP_NET_RAW)'
-    : false;
+/** Live capture needs the native binding and root: say which is missing, never pass silently. */
+function requireLiveCapture(): void {
+  assert.ok(
+    liveCaptureAvailable(),
+    'the native cap binding is not installed (scripts/bootstrap.sh --test installs libpcap-dev and a C++ toolchain before pnpm install)',
+  );
+  assert.ok(isRoot, 'capturing on an interface needs root (or CAP_NET_RAW)');
+}
 
 /** One short TCP exchange on 127.0.0.1; resolves with the client's local port. */
 async function exchange(server: Server, request: string, reply: string): Promise<number> {
@@ -50,47 +53,45 @@ async function echoServer(reply: string): Promise<Server> {
   return server;
 }
 
-test(
-  'live capture on lo sees a TCP connection with its ports and payload prefixes',
-  { skip },
-  async () => {
-    const reply = 'pong from the responder';
-    const server = await echoServer(reply);
-    const port = (server.address() as AddressInfo).port;
-    const flows: FlowRecord[] = [];
-    const capture = new LiveCapture({ device: 'lo', filter: `tcp port ${port}`, tickMs: 50 }, (f) =>
-      flows.push(f),
-    );
-    capture.start();
-    try {
-      const request = 'hello opaqueflow, this is the initiator speaking';
-      const clientPort = await exchange(server, request, reply);
-      // libpcap delivers asynchronously; give the last FIN/ACKs time to arrive.
-      for (let i = 0; i < 40 && capture.stats.framesCaptured < 8; i++) await sleep(50);
-      await sleep(100);
-      capture.stop();
-      assert.equal(capture.state, 'stopped');
-      const flow = flows.find((f) => f.srcPort === clientPort && f.dstPort === port);
-      assert.ok(flow, `no flow ${clientPort} → ${port} among ${flows.length}`);
-      assert.equal(flow.srcAddr, '127.0.0.1');
-      assert.equal(flow.dstAddr, '127.0.0.1');
-      assert.equal(flow.transport, 'tcp');
-      assert.equal(flow.initiatorKnown, true);
-      assert.equal(Buffer.from(flow.initiatorPayload ?? []).toString('latin1'), request);
-      assert.equal(Buffer.from(flow.responderPayload ?? []).toString('latin1'), reply);
-      assert.ok(flow.packetsFwd >= 4, `packetsFwd ${flow.packetsFwd}`);
-      assert.ok(flow.packetsRev >= 3, `packetsRev ${flow.packetsRev}`);
-      assert.equal(flow.packets[0]?.direction, 'fwd');
-      assert.equal(capture.stats.linkType, 1);
-      assert.deepEqual(capture.stats.decode.rejected, {});
-    } finally {
-      capture.stop();
-      server.close();
-    }
-  },
-);
+test('live capture on lo sees a TCP connection with its ports and payload prefixes', async () => {
+  requireLiveCapture();
+  const reply = 'pong from the responder';
+  const server = await echoServer(reply);
+  const port = (server.address() as AddressInfo).port;
+  const flows: FlowRecord[] = [];
+  const capture = new LiveCapture({ device: 'lo', filter: `tcp port ${port}`, tickMs: 50 }, (f) =>
+    flows.push(f),
+  );
+  capture.start();
+  try {
+    const request = 'hello opaqueflow, this is the initiator speaking';
+    const clientPort = await exchange(server, request, reply);
+    // libpcap delivers asynchronously; give the last FIN/ACKs time to arrive.
+    for (let i = 0; i < 40 && capture.stats.framesCaptured < 8; i++) await sleep(50);
+    await sleep(100);
+    capture.stop();
+    assert.equal(capture.state, 'stopped');
+    const flow = flows.find((f) => f.srcPort === clientPort && f.dstPort === port);
+    assert.ok(flow, `no flow ${clientPort} → ${port} among ${flows.length}`);
+    assert.equal(flow.srcAddr, '127.0.0.1');
+    assert.equal(flow.dstAddr, '127.0.0.1');
+    assert.equal(flow.transport, 'tcp');
+    assert.equal(flow.initiatorKnown, true);
+    assert.equal(Buffer.from(flow.initiatorPayload ?? []).toString('latin1'), request);
+    assert.equal(Buffer.from(flow.responderPayload ?? []).toString('latin1'), reply);
+    assert.ok(flow.packetsFwd >= 4, `packetsFwd ${flow.packetsFwd}`);
+    assert.ok(flow.packetsRev >= 3, `packetsRev ${flow.packetsRev}`);
+    assert.equal(flow.packets[0]?.direction, 'fwd');
+    assert.equal(capture.stats.linkType, 1);
+    assert.deepEqual(capture.stats.decode.rejected, {});
+  } finally {
+    capture.stop();
+    server.close();
+  }
+});
 
-test('the snap length cuts frames but IP-length counters stay right', { skip }, async () => {
+test('the snap length cuts frames but IP-length counters stay right', async () => {
+  requireLiveCapture();
   const reply = 'x'.repeat(300);
   const server = await echoServer(reply);
   const port = (server.address() as AddressInfo).port;
@@ -121,7 +122,8 @@ test('the snap length cuts frames but IP-length counters stay right', { skip }, 
   }
 });
 
-test('a bad filter or device is a coded error, not a crash', { skip }, () => {
+test('a bad filter or device is a coded error, not a crash', () => {
+  requireLiveCapture();
   const bad = new LiveCapture({ device: 'lo', filter: 'tcp port nonsense' }, () => undefined);
   assert.throws(
     () => bad.start(),
