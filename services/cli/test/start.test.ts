@@ -9,26 +9,10 @@ import {
   dataSet,
   ipfixMessage,
   ipfixTemplateSet,
-  record,
-  tcpSegment,
-  type FieldSpec,
 } from '../../../libs/decoders/test/flow-export/builders.js';
+import { PAYLOAD_FIELDS, tcpFlowRecord } from './ipfix-fixture.js';
 
 const bin = fileURLToPath(new URL('../bin/opaqueflow.mjs', import.meta.url));
-
-const fields: FieldSpec[] = [
-  { id: 8, length: 4 }, // sourceIPv4Address
-  { id: 12, length: 4 }, // destinationIPv4Address
-  { id: 7, length: 2 }, // sourceTransportPort
-  { id: 11, length: 2 }, // destinationTransportPort
-  { id: 4, length: 1 }, // protocolIdentifier
-  { id: 6, length: 1 }, // tcpControlBits
-  { id: 1, length: 8 }, // octetDeltaCount
-  { id: 2, length: 4 }, // packetDeltaCount
-  { id: 152, length: 8 }, // flowStartMilliseconds
-  { id: 153, length: 8 }, // flowEndMilliseconds
-  { id: 313, length: 65535 }, // ipPayloadPacketSection
-];
 
 test('start runs the embedded pipeline: an IPFIX export of an opaque flow becomes a detection on stdout', async () => {
   const child = spawn(
@@ -60,23 +44,18 @@ test('start runs the embedded pipeline: an IPFIX export of an opaque flow become
   });
 
   const now = Date.now();
-  const payload = tcpSegment(41000, 4444, 0x18, randomBytes(600));
-  const values = [
-    '10.1.2.3',
-    '198.51.100.7',
-    41000,
-    4444,
-    6,
-    0x1b,
-    4000n,
-    12,
-    BigInt(now - 2000),
-    BigInt(now),
-    payload,
-  ];
   const message = ipfixMessage(1, Math.floor(now / 1000), [
-    ipfixTemplateSet([{ id: 256, fields }]),
-    dataSet(256, [record(fields, values)]),
+    ipfixTemplateSet([{ id: 256, fields: PAYLOAD_FIELDS }]),
+    dataSet(256, [
+      tcpFlowRecord({
+        src: '10.1.2.3',
+        srcPort: 41000,
+        dstPort: 4444,
+        startMs: now - 2000,
+        durationMs: 2000,
+        payload: randomBytes(600),
+      }),
+    ]),
   ]);
   const socket = createSocket('udp4');
   socket.send(message, port, '127.0.0.1');
