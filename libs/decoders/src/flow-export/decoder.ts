@@ -139,20 +139,7 @@ export class FlowExportDecoder {
   /** Decode one datagram (or one framed IPFIX message) received from `exporter`. */
   decode(packet: Uint8Array, exporter: string, receivedMs = this.clock()): DecodeResult {
     const sink = newSink();
-    this.packets++;
-    let protocol: ExportProtocol | null = null;
-    let reason: RejectReason | null;
-    try {
-      protocol = detectProtocol(packet);
-      reason = this.decodeInto(packet, exporter, receivedMs, protocol, sink);
-    } catch {
-      // A decoder bug must cost one packet, not the listener; fuzzing keeps this at zero.
-      reason = 'internal-error';
-    }
-    if (reason !== null) {
-      this.packetsRejected++;
-      this.counters.rejects[reason]++;
-    }
+    const { protocol, reason } = this.decodeCounted(packet, exporter, receivedMs, sink);
     this.records += sink.records.length;
     // With a store but only synchronous decode() calls, pending writes must not pile up.
     const pending = this.env.storeChanges;
@@ -167,6 +154,30 @@ export class FlowExportDecoder {
       setRejects: sink.setRejects,
       missing: sink.missing,
     };
+  }
+
+  /** One packet into `sink`, counted; a rejection is counted by its reason. */
+  private decodeCounted(
+    packet: Uint8Array,
+    exporter: string,
+    receivedMs: number,
+    sink: Sink,
+  ): { protocol: ExportProtocol | null; reason: RejectReason | null } {
+    this.packets++;
+    let protocol: ExportProtocol | null = null;
+    let reason: RejectReason | null;
+    try {
+      protocol = detectProtocol(packet);
+      reason = this.decodeInto(packet, exporter, receivedMs, protocol, sink);
+    } catch {
+      // A decoder bug must cost one packet, not the listener; fuzzing keeps this at zero.
+      reason = 'internal-error';
+    }
+    if (reason !== null) {
+      this.packetsRejected++;
+      this.counters.rejects[reason]++;
+    }
+    return { protocol, reason };
   }
 
   private decodeInto(
@@ -206,19 +217,7 @@ export class FlowExportDecoder {
     receivedMs = this.clock(),
   ): Promise<DecodeResult> {
     const sink = newSink();
-    this.packets++;
-    let protocol: ExportProtocol | null = null;
-    let reason: RejectReason | null;
-    try {
-      protocol = detectProtocol(packet);
-      reason = this.decodeInto(packet, exporter, receivedMs, protocol, sink);
-    } catch {
-      reason = 'internal-error';
-    }
-    if (reason !== null) {
-      this.packetsRejected++;
-      this.counters.rejects[reason]++;
-    }
+    const { protocol, reason } = this.decodeCounted(packet, exporter, receivedMs, sink);
     await this.pushStoreChanges();
     const stillMissing = [];
     const setRejects = [...sink.setRejects];
