@@ -46,6 +46,11 @@ export interface BatchResult {
   readonly rejected: RejectedItem[];
   /** Offsets that may be committed once the detections are acknowledged downstream. */
   readonly commits: PartitionCommit[];
+  /**
+   * Aligned with the batch's items: the id of the detection each item counts in, or null
+   * (not opaque, rejected, or its aggregate scored below minScore).
+   */
+  readonly itemDetectionIds: (string | null)[];
   readonly stats: BatchStats;
 }
 
@@ -128,10 +133,12 @@ export class Scorer {
     const prepared: PreparedItem[] = [];
     const rejected: RejectedItem[] = [];
     const commits = new Map<string, { topic: string; partition: number; next: bigint }>();
+    const preparedAt: (PreparedItem | null)[] = [];
     for (const item of items) {
       const p = prepareItem(item, this.config);
       if (typeof p === 'string') rejected.push({ source: item?.source, reason: p });
       else prepared.push(p);
+      preparedAt.push(typeof p === 'string' ? null : p);
       noteCommit(commits, item);
     }
     // Watermarks move only once the batch has been applied: a retried batch must meet the
@@ -183,9 +190,13 @@ export class Scorer {
       appliedUpdates: applied.applied,
     };
     for (const k of Object.keys(stats) as (keyof BatchStats)[]) this.totals[k] += stats[k];
+    const emitted = new Set(detections.map((d) => d.id));
     return {
       detections,
       rejected,
+      itemDetectionIds: preparedAt.map((p) =>
+        p !== null && p.opaque && emitted.has(p.detectionId) ? p.detectionId : null,
+      ),
       commits: [...commits.values()].map((c) => ({
         topic: c.topic,
         partition: c.partition,

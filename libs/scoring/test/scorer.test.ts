@@ -100,3 +100,27 @@ test('counters sum the batches for metrics', async () => {
   assert.equal(c.detections, 2);
   assert.equal(c.exceptionLoadFailures, 0);
 });
+
+test('each item is told the detection it counts in; non-opaque, rejected and below-minScore items none', async () => {
+  const scorer = new Scorer({
+    config: compileScorerConfig({ minScore: 1 }),
+    store: new MemoryScorerStore(),
+  });
+  const beacon = [0, 1].map((i) =>
+    makeFeatures({ kind: 'opaque', dstPort: 4444, startMs: T0 + i * 1000, srcPort: 41_000 + i }),
+  );
+  const tls = makeFeatures({ kind: 'tls', startMs: T0, srcPort: 42_000 });
+  const hostile = { ...tls, flow: { ...tls.flow, dstPort: -1 } };
+  const result = await scorer.processBatch(itemsOf([beacon[0]!, tls, hostile, beacon[1]!]));
+  assert.equal(result.detections.length, 1);
+  const id = result.detections[0]!.id;
+  assert.deepEqual(result.itemDetectionIds, [id, null, null, id]);
+
+  const strict = new Scorer({
+    config: compileScorerConfig({ minScore: 100 }),
+    store: new MemoryScorerStore(),
+  });
+  const below = await strict.processBatch(itemsOf([beacon[0]!]));
+  assert.equal(below.detections.length, 0);
+  assert.deepEqual(below.itemDetectionIds, [null]);
+});

@@ -65,22 +65,10 @@ export class EmbeddedPipeline {
       };
     });
     const result = await this.scorer.processBatch(items);
-    const byFlowId = new Map<string, Detection>();
-    const byAggregate = new Map<string, Detection>();
-    for (const d of result.detections) {
-      for (const id of d.sampleFlowIds) byFlowId.set(id, d);
-      byAggregate.set(aggregateKey(d.srcAddr, d.dstAddr, d.dstPort, d.transport), d);
-    }
-    return features.map((f) => {
-      let detection = byFlowId.get(f.flow.flowId) ?? null;
-      if (detection === null && f.verdict === 'opaque') {
-        // Sample ids are bounded: the rest of an aggregate's flows match on its key.
-        const d = byAggregate.get(
-          aggregateKey(f.flow.srcAddr, f.flow.dstAddr, f.flow.dstPort, f.flow.transport),
-        );
-        if (d !== undefined) detection = d;
-      }
-      return { features: f, detection };
+    const byId = new Map(result.detections.map((d) => [d.id, d]));
+    return features.map((f, i) => {
+      const id = result.itemDetectionIds[i] ?? null;
+      return { features: f, detection: id === null ? null : (byId.get(id) ?? null) };
     });
   }
 
@@ -109,8 +97,4 @@ export async function analyzeFlows(
   } finally {
     pipeline.close();
   }
-}
-
-function aggregateKey(src: string, dst: string, port: number, transport: string): string {
-  return `${src}|${dst}|${port}|${transport}`;
 }
