@@ -21,3 +21,12 @@ export type {
 } from './types.js';
 export type { FlowTuple } from './identity.js';
 export { flowIdOf, flowKeyOf, detectionIdOf, transportOf } from './identity.js';
+export {
+  CONTENT_MAGICS,
+  DETECTION_STATUSES,
+  FLOW_SOURCES,
+  HANDSHAKE_PROTOCOLS,
+  SEVERITIES,
+  TRANSPORTS,
+  VERDICTS,
+} from './symbols.js';

@@ -8,7 +8,7 @@ export {
   SEVERITIES,
   TRANSPORTS,
   VERDICTS,
-} from './symbols.js';
+} from '@opaqueflow/flow-model';
 export type {
   AvroDetection,
   AvroExporterEvidence,

@@ -26,7 +26,7 @@ import {
   SEVERITIES,
   TRANSPORTS,
   VERDICTS,
-} from './symbols.js';
+} from '@opaqueflow/flow-model';
 
 /** Zero-copy: the Buffer shares the Uint8Array's memory. */
 function toBuffer(bytes: Uint8Array | null): Buffer | null {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import { createCipheriv, randomBytes } from 'node:crypto';
 import fc from 'fast-check';
-import type { FlowRecord } from '@opaqueflow/flow-model';
+import { VERDICTS, type FlowRecord } from '@opaqueflow/flow-model';
 import { createFeatureExtractor } from '../../src/extract.js';
 import { FeaturesError } from '../../src/errors.js';
 import { compileOptions } from '../../src/options.js';
@@ -11,21 +11,6 @@ import { ascii, flowOf, seededBytes } from '../flow.js';
 import { captureClientHello } from '../tls-capture.js';
 
 const extract = createFeatureExtractor();
-
-const VERDICTS = new Set([
-  'opaque',
-  'tls',
-  'dtls',
-  'quic',
-  'ssh',
-  'wireguard',
-  'openvpn',
-  'ike',
-  'media',
-  'plaintext',
-  'compressed',
-  'insufficient',
-]);
 
 test('random bytes with no handshake on an odd port are opaque', () => {
   const f = extract(

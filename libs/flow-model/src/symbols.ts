@@ -6,11 +6,12 @@ import type {
   Severity,
   Transport,
   Verdict,
-} from '@opaqueflow/flow-model';
+} from './types.js';
 
 /**
  * A runtime list of every member of a string union. Leaving one out is a compile error, so a
- * symbol added to flow-model cannot be forgotten here (where the wire mapping checks values).
+ * symbol added to a union cannot be forgotten here, where the wire mapping and the tests
+ * check values against it.
  */
 function allOf<U extends string>() {
   return <const L extends readonly U[]>(
