@@ -31,11 +31,15 @@ export function commonSpec(defaults: CommonDefaults) {
     metricsHost: field
       .string('METRICS_HOST', { minLength: 1 })
       .default('0.0.0.0')
-      .describe('address the Prometheus /metrics endpoint listens on'),
+      .describe('address the ops endpoints (/healthz, /readyz, /metrics) listen on'),
     metricsPort: field
       .port('METRICS_PORT')
       .default(defaults.metricsPort ?? 9464)
-      .describe('port of the Prometheus /metrics endpoint (0: any free port)'),
+      .describe('port of the ops endpoints /healthz, /readyz, /metrics (0: any free port)'),
+    otlpEndpoint: field
+      .url('OTEL_EXPORTER_OTLP_ENDPOINT', { protocols: ['http:', 'https:'] })
+      .optional()
+      .describe('OTLP/HTTP collector (spans go to <url>/v1/traces); unset: no span export'),
     kafkaBrokers: field
       .hostPortList('KAFKA_BROKERS', { minItems: 1 })
       .default([{ host: 'localhost', port: 9092 }])
@@ -61,6 +65,10 @@ export function commonSpec(defaults: CommonDefaults) {
       .duration('SHUTDOWN_GRACE', { minMs: 0, maxMs: 600_000 })
       .default(20_000)
       .describe('time to drain in-flight work on SIGTERM before forcing exit'),
+    shutdownForceMs: field
+      .duration('SHUTDOWN_FORCE', { minMs: 0, maxMs: 60_000 })
+      .default(5_000)
+      .describe('after the grace: time for closing connections before the process exits anyway'),
   };
 }
 

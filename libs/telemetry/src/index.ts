@@ -13,3 +13,16 @@ export { assertLabelsAllowed, counterName, createCounter } from './metrics.js';
 export type { CounterOptions, SafeCounter } from './metrics.js';
 export { startTelemetry } from './sdk.js';
 export type { MetricsEndpointOptions, Telemetry, TelemetryOptions } from './sdk.js';
+export {
+  LATENCY_BUCKETS_SECONDS,
+  createGauge,
+  createHistogram,
+  instrumentName,
+} from './instruments.js';
+export type {
+  BaseUnit,
+  HistogramOptions,
+  InstrumentOptions,
+  SafeGauge,
+  SafeHistogram,
+} from './instruments.js';

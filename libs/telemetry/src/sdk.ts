@@ -1,12 +1,14 @@
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import type { Meter, Tracer } from '@opentelemetry/api';
 import { context, metrics, propagation, trace } from '@opentelemetry/api';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import { TelemetryError } from './errors.js';
@@ -26,6 +28,11 @@ export interface TelemetryOptions {
   /** Where finished spans go (an OTLP or in-memory exporter wrapped in a processor). */
   readonly spanProcessors?: readonly SpanProcessor[];
   /**
+   * OTLP/HTTP endpoint (OTEL_EXPORTER_OTLP_ENDPOINT, e.g. http://collector:4318): spans are
+   * batched and sent to <endpoint>/v1/traces. Unset: no span export.
+   */
+  readonly otlpEndpoint?: string;
+  /**
    * Install as the process-wide providers, propagator and async context manager (the default).
    * Tests that start several instances in one process pass false.
    */
@@ -35,6 +42,11 @@ export interface TelemetryOptions {
 export interface Telemetry {
   readonly tracer: Tracer;
   readonly meter: Meter;
+  /**
+   * Answers a Prometheus scrape on a server of the caller's (an ops server that also serves
+   * /healthz and /readyz).
+   */
+  serveMetrics(req: IncomingMessage, res: ServerResponse): void;
   /** e.g. http://127.0.0.1:9464/metrics; null when the endpoint is off. */
   readonly metricsUrl: string | null;
   readonly tracerProvider: NodeTracerProvider;
@@ -48,10 +60,14 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
     [ATTR_SERVICE_NAME]: options.serviceName,
     ...(options.serviceVersion ? { [ATTR_SERVICE_VERSION]: options.serviceVersion } : {}),
   });
-  const tracerProvider = new NodeTracerProvider({
-    resource,
-    spanProcessors: [...(options.spanProcessors ?? [])],
-  });
+  const spanProcessors = [...(options.spanProcessors ?? [])];
+  if (options.otlpEndpoint !== undefined)
+    spanProcessors.push(
+      new BatchSpanProcessor(
+        new OTLPTraceExporter({ url: `${options.otlpEndpoint.replace(/\/+$/, '')}/v1/traces` }),
+      ),
+    );
+  const tracerProvider = new NodeTracerProvider({ resource, spanProcessors });
   // The exporter's own server cannot listen on port 0 nor report its port, so it only
   // serialises and the endpoint is ours.
   const exporter = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true });
@@ -118,6 +134,8 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
   };
 
   return Object.freeze({
+    serveMetrics: (req: IncomingMessage, res: ServerResponse) =>
+      exporter.getMetricsRequestHandler(req, res),
     tracer: tracerProvider.getTracer('opaqueflow', options.serviceVersion),
     meter: meterProvider.getMeter('opaqueflow', options.serviceVersion),
     metricsUrl,

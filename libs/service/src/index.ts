@@ -1,0 +1,10 @@
+export { ServiceError } from './errors.js';
+export type { ServiceErrorCode } from './errors.js';
+export { Lifecycle } from './lifecycle.js';
+export type { LifecycleOptions, LifecycleState, StopReport, StopStep } from './lifecycle.js';
+export { Readiness } from './readiness.js';
+export type { ReadinessCheck, ReadinessReport } from './readiness.js';
+export { healthAnswer, readinessAnswer, startOpsServer } from './ops-server.js';
+export type { OpsServer, OpsSources, ProbeAnswer } from './ops-server.js';
+export { EXIT_CONFIG, runService } from './runtime.js';
+export type { ServiceOptions, ServiceRuntime } from './runtime.js';
