@@ -12,14 +12,17 @@ import {
   RecordProducer,
   Registry,
   TopicCodec,
-  createConsumer,
-  createKafka,
-  createProducer,
-  runRecordConsumer,
+  createKafkaClient,
+  runRecordBatchConsumer,
+} from '@opaqueflow/kafka';
+import type {
+  IncomingMessage,
+  KafkaAdmin,
+  MessageConsumer,
+  MessageProducer,
 } from '@opaqueflow/kafka';
 import type { Telemetry } from '@opaqueflow/telemetry';
 import { headerText, startTelemetry } from '@opaqueflow/telemetry';
-import type { Admin, Consumer, KafkaMessage, Producer } from 'kafkajs';
 import { detection, flowFeaturesTls, flowRecord } from '../../libs/kafka/test/fixtures.js';
 import { eventually, runId, serverAddresses } from './servers.js';
 
@@ -27,11 +30,11 @@ const servers = serverAddresses();
 const id = runId();
 const flowsTopic = `it.flows.${id}`;
 const dlqTopic = `it.dlq.${id}`;
-const kafka = createKafka({ clientId: `it-${id}`, brokers: servers.brokers });
+const kafka = createKafkaClient({ clientId: `it-${id}`, brokers: servers.brokers });
 const registry = new Registry({ url: servers.registryUrl });
-let admin: Admin;
-let producer: Producer;
-const consumers: Consumer[] = [];
+let admin: KafkaAdmin;
+let producer: MessageProducer;
+const consumers: MessageConsumer[] = [];
 let telemetry: Telemetry;
 const subjects: string[] = [];
 
@@ -39,22 +42,19 @@ before(async () => {
   telemetry = await startTelemetry({ serviceName: 'it', metrics: false });
   admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: [
-      { topic: flowsTopic, numPartitions: 3 },
-      { topic: dlqTopic, numPartitions: 1 },
-    ],
-  });
+  await admin.createTopics([
+    { name: flowsTopic, partitions: 3, replicationFactor: 1, configs: {} },
+    { name: dlqTopic, partitions: 1, replicationFactor: 1, configs: {} },
+  ]);
   // Idempotent, as the services use it (InitProducerId against the 4.x broker).
-  producer = createProducer(kafka);
+  producer = kafka.producer();
   await producer.connect();
 });
 
 after(async () => {
   for (const c of consumers) await c.disconnect().catch(() => undefined);
   await producer?.disconnect().catch(() => undefined);
-  await admin?.deleteTopics({ topics: [flowsTopic, dlqTopic] }).catch(() => undefined);
+  await admin?.deleteTopics([flowsTopic, dlqTopic]).catch(() => undefined);
   await admin?.disconnect().catch(() => undefined);
   for (const s of subjects) await registry.deleteSubject(s).catch(() => undefined);
   await telemetry?.shutdown();
@@ -89,9 +89,9 @@ test('FlowRecord: register, produce with kafkajs, consume in a group, decode, co
   assert.deepEqual(outcome.failed, []);
   // A record that is not in the wire format must end up in the DLQ, bytes intact.
   const garbage = Buffer.from('not avro at all');
-  await producer.send({ topic: flowsTopic, messages: [{ key: 'bad', value: garbage }] });
+  await producer.send(flowsTopic, [{ key: 'bad', value: garbage }]);
 
-  const consumer = createConsumer(kafka, { groupId: `it-group-${id}` });
+  const consumer = kafka.consumer({ groupId: `it-group-${id}`, maxWaitMs: 200 });
   consumers.push(consumer);
   await consumer.connect();
   const received = new Map<
@@ -99,19 +99,20 @@ test('FlowRecord: register, produce with kafkajs, consume in a group, decode, co
     { value: FlowRecord; traceId: string | undefined; key: string }
   >();
   const letters: DeadLetter[] = [];
-  await runRecordConsumer({
+  await runRecordBatchConsumer({
     consumer,
     codec,
     dlq: new DlqPublisher({ producer, topic: dlqTopic }),
     stage: 'it',
     fromBeginning: true,
     tracer: telemetry.tracer,
-    handle: (record) => {
-      received.set(record.value.flowId, {
-        value: record.value,
-        traceId: trace.getSpanContext(record.context)?.traceId,
-        key: record.key?.toString() ?? '',
-      });
+    handleBatch: (records) => {
+      for (const record of records)
+        received.set(record.value.flowId, {
+          value: record.value,
+          traceId: trace.getSpanContext(record.context)?.traceId,
+          key: record.key?.toString() ?? '',
+        });
       return Promise.resolve();
     },
     onDeadLetter: (letter) => letters.push(letter),
@@ -131,16 +132,19 @@ test('FlowRecord: register, produce with kafkajs, consume in a group, decode, co
   assert.equal(letters[0]?.code, 'WIRE_FORMAT_INVALID');
 
   // The DLQ holds the original bytes, with the reason in headers.
-  const dlqConsumer = kafka.consumer({ groupId: `it-dlq-${id}` });
+  const dlqConsumer = kafka.consumer({ groupId: `it-dlq-${id}`, maxWaitMs: 200 });
   consumers.push(dlqConsumer);
   await dlqConsumer.connect();
-  await dlqConsumer.subscribe({ topics: [dlqTopic], fromBeginning: true });
-  const dead: KafkaMessage[] = [];
-  await dlqConsumer.run({ eachMessage: ({ message }) => Promise.resolve(void dead.push(message)) });
+  const dead: IncomingMessage[] = [];
+  await dlqConsumer.run({
+    topics: [dlqTopic],
+    fromBeginning: true,
+    eachBatch: (batch) => Promise.resolve(void dead.push(...batch.messages)),
+  });
   const letter = await eventually('the dead letter', 30_000, () => dead[0]);
   assert.deepEqual(letter.value, garbage);
   assert.equal(letter.key?.toString(), 'bad');
-  const h = letter.headers ?? {};
+  const h = letter.headers;
   assert.equal(headerText(h[DLQ_HEADERS.code]), 'WIRE_FORMAT_INVALID');
   assert.equal(headerText(h[DLQ_HEADERS.stage]), 'it');
   assert.equal(headerText(h[DLQ_HEADERS.sourceTopic]), flowsTopic);

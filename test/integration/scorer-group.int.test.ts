@@ -11,29 +11,29 @@ import {
   RecordProducer,
   Registry,
   TopicCodec,
-  createKafka,
+  createKafkaClient,
   runRecordBatchConsumer,
 } from '@opaqueflow/kafka';
+import type { KafkaAdmin, MessageConsumer } from '@opaqueflow/kafka';
 import { compileScorerConfig, Scorer } from '@opaqueflow/scoring';
 import { makeFeatures } from '@opaqueflow/scoring/testing';
 import { RedisScorerStore, connectRedis } from '@opaqueflow/scoring-redis';
 import type { Redis } from 'ioredis';
-import type { Admin, Consumer } from 'kafkajs';
 import { eventually, runId, serverAddresses } from './servers.js';
 
 const servers = serverAddresses();
 const id = runId();
 const topic = `it.scorer-group.${id}`;
 const dlqTopic = `it.scorer-group-dlq.${id}`;
-const kafka = createKafka({ clientId: `it-scorer-${id}`, brokers: servers.brokers });
+const kafka = createKafkaClient({ clientId: `it-scorer-${id}`, brokers: servers.brokers });
 const registry = new Registry({ url: servers.registryUrl });
 const PARTITIONS = 4;
 const T0 = Date.UTC(2026, 10, 27, 9, 0, 0);
 const PORTS = [4444, 8388, 31337, 443];
 
-let admin: Admin;
+let admin: KafkaAdmin;
 let redis: Redis;
-const consumers: Consumer[] = [];
+const consumers: MessageConsumer[] = [];
 const prefixes: string[] = [];
 
 /** 240 flows over 20 minutes: opaque channels on odd ports and TLS on 443, from 12 hosts. */
@@ -58,13 +58,10 @@ function traffic(): FlowFeatures[] {
 before(async () => {
   admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: [
-      { topic, numPartitions: PARTITIONS },
-      { topic: dlqTopic, numPartitions: 1 },
-    ],
-  });
+  await admin.createTopics([
+    { name: topic, partitions: PARTITIONS, replicationFactor: 1, configs: {} },
+    { name: dlqTopic, partitions: 1, replicationFactor: 1, configs: {} },
+  ]);
   redis = await connectRedis(servers.redisUrl);
 });
 
@@ -75,7 +72,7 @@ after(async () => {
     if (keys.length > 0) await redis.del(...keys);
   }
   redis?.disconnect();
-  await admin?.deleteTopics({ topics: [topic, dlqTopic] }).catch(() => undefined);
+  await admin?.deleteTopics([topic, dlqTopic]).catch(() => undefined);
   await admin?.disconnect().catch(() => undefined);
   await registry.deleteSubject(`${topic}-value`).catch(() => undefined);
 });
@@ -111,11 +108,11 @@ async function runGroup(name: string, members: number, codec: TopicCodec<FlowFea
     run.scorers.push(scorer);
     const seen = new Set<number>();
     run.partitionsPerMember.push(0);
-    const consumer = kafka.consumer({ groupId: `it-scorer-${name}-${id}`, maxWaitTimeInMs: 200 });
+    const consumer = kafka.consumer({ groupId: `it-scorer-${name}-${id}`, maxWaitMs: 200 });
     consumers.push(consumer);
     run.assigned.push(0);
-    consumer.on(consumer.events.GROUP_JOIN, (event) => {
-      run.assigned[m] = event.payload.memberAssignment[topic]?.length ?? 0;
+    consumer.onGroupJoin((assignment) => {
+      run.assigned[m] = assignment[topic]?.length ?? 0;
     });
     await consumer.connect();
     await runRecordBatchConsumer({

@@ -18,7 +18,7 @@ const NOOP: RecordCounters = Object.freeze({
 });
 
 /** Stage names use dashes in headers ("it-batch"); Prometheus names need underscores. */
-function metricStage(stage: string): string {
+export function metricStage(stage: string): string {
   return stage.toLowerCase().replace(/[^a-z0-9_]/g, '_');
 }
 

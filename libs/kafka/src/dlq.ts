@@ -1,4 +1,6 @@
-import type { IHeaders, Message, Producer } from 'kafkajs';
+import type { IncomingMessage, MessageProducer, OutgoingMessage } from './transport/types.js';
+
+type Headers = IncomingMessage['headers'];
 
 /** Header names of a dead letter's reason; the value and key stay the original bytes. */
 export const DLQ_HEADERS = Object.freeze({
@@ -29,7 +31,7 @@ export interface DeadLetter {
   readonly key: Buffer | null;
   /** The original bytes, untouched, so the record can be replayed once the cause is fixed. */
   readonly value: Buffer | null;
-  readonly headers?: IHeaders;
+  readonly headers?: Headers;
 }
 
 /**
@@ -37,8 +39,12 @@ export interface DeadLetter {
  * so the dead letter joins its trace) plus the reason headers, which win over same-named
  * originals (a record dead-lettered twice carries its latest reason).
  */
-export function deadLetterMessage(dl: DeadLetter, nowMs: number = Date.now()): Message {
-  const headers: IHeaders = { ...dl.headers };
+export function deadLetterMessage(dl: DeadLetter, nowMs: number = Date.now()): OutgoingMessage {
+  const headers: Record<string, Buffer | string> = {};
+  for (const [name, value] of Object.entries(dl.headers ?? {})) {
+    const first = Array.isArray(value) ? value[0] : value;
+    if (first !== undefined) headers[name] = first;
+  }
   headers[DLQ_HEADERS.code] = dl.code;
   headers[DLQ_HEADERS.message] = dl.message.slice(0, MAX_REASON_LENGTH);
   headers[DLQ_HEADERS.stage] = dl.stage;
@@ -52,9 +58,9 @@ export function deadLetterMessage(dl: DeadLetter, nowMs: number = Date.now()): M
 
 export class DlqPublisher {
   readonly topic: string;
-  private readonly producer: Producer;
+  private readonly producer: MessageProducer;
 
-  constructor(options: { producer: Producer; topic: string }) {
+  constructor(options: { producer: MessageProducer; topic: string }) {
     this.producer = options.producer;
     this.topic = options.topic;
   }
@@ -63,10 +69,9 @@ export class DlqPublisher {
   async publish(letters: readonly DeadLetter[]): Promise<void> {
     if (letters.length === 0) return;
     const now = Date.now();
-    await this.producer.send({
-      topic: this.topic,
-      acks: -1,
-      messages: letters.map((dl) => deadLetterMessage(dl, now)),
-    });
+    await this.producer.send(
+      this.topic,
+      letters.map((dl) => deadLetterMessage(dl, now)),
+    );
   }
 }

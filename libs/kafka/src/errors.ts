@@ -12,7 +12,9 @@ export type KafkaErrorCode =
   /** A decoded value does not fit the flow-model types (unknown symbol, bad ip version, …). */
   | 'RECORD_INVALID'
   /** A value could not be encoded with the topic's schema. */
-  | 'ENCODE_FAILED';
+  | 'ENCODE_FAILED'
+  /** A topic exists with settings that break the pipeline (cleanup policy). */
+  | 'TOPIC_MISCONFIGURED';
 
 export class KafkaError extends Error {
   readonly code: KafkaErrorCode;

@@ -34,15 +34,32 @@ export { AvroCodec, DETECTION, FLOW_FEATURES, FLOW_RECORD, TopicCodec } from './
 export type { RecordBinding } from './codec.js';
 export { DLQ_HEADERS, DlqPublisher, deadLetterMessage } from './dlq.js';
 export type { DeadLetter } from './dlq.js';
-export { createConsumer, createKafka, createProducer } from './client.js';
-export type { KafkaClientOptions } from './client.js';
+export { createKafkaClient } from './transport/kafkajs.js';
+export type { KafkaClientOptions } from './transport/kafkajs.js';
+export type {
+  BatchControl,
+  ConsumerOptions,
+  ConsumerRunOptions,
+  HeaderValue,
+  IncomingMessage,
+  KafkaAdmin,
+  KafkaClient,
+  MessageBatch,
+  MessageConsumer,
+  MessageProducer,
+  OutgoingMessage,
+  PartitionLag,
+  ProducerOptions,
+  TopicDescription,
+  TopicSpec,
+} from './transport/types.js';
+export { ensureTopics, pipelineTopicSpecs } from './transport/topics.js';
+export type { PipelineTopicNames, PipelineTopicOptions, TopicFinding } from './transport/topics.js';
 export { RecordProducer } from './producer.js';
 export type { OutgoingRecord, SendOutcome } from './producer.js';
-export { runRecordConsumer } from './consumer.js';
-export type { ConsumedRecord, RecordConsumerOptions } from './consumer.js';
 export { recordCounters } from './counters.js';
 export type { RecordCounters } from './counters.js';
-export { runRecordBatchConsumer } from './batch-consumer.js';
-export type { BatchInfo, RecordBatchConsumerOptions } from './batch-consumer.js';
+export { letterFor, runRecordBatchConsumer } from './batch-consumer.js';
+export type { BatchInfo, ConsumedRecord, RecordBatchConsumerOptions } from './batch-consumer.js';
 export { CLOSED_ENUMS, checkSchemaEvolution, readsDataOf } from './evolution.js';
 export type { EvolutionFinding, EvolutionOptions } from './evolution.js';

@@ -1,16 +1,16 @@
 import type { Context, Meter, Tracer } from '@opentelemetry/api';
 import { SpanKind, SpanStatusCode, context as contextApi, trace } from '@opentelemetry/api';
 import { injectTraceContext } from '@opaqueflow/telemetry';
-import type { IHeaders, Message, Producer, RecordMetadata } from 'kafkajs';
 import type { TopicCodec } from './codec.js';
 import type { RecordCounters } from './counters.js';
 import { recordCounters } from './counters.js';
 import type { KafkaError } from './errors.js';
+import type { HeaderValue, MessageProducer, OutgoingMessage } from './transport/types.js';
 
 export interface OutgoingRecord<T> {
   readonly key: string | Buffer | null;
   readonly value: T;
-  readonly headers?: IHeaders;
+  readonly headers?: Readonly<Record<string, HeaderValue>>;
 }
 
 export interface SendOutcome {
@@ -18,7 +18,6 @@ export interface SendOutcome {
   readonly sent: number;
   /** Records that could not be encoded, by index in the input; they were not sent. */
   readonly failed: readonly { readonly index: number; readonly error: KafkaError }[];
-  readonly metadata: readonly RecordMetadata[];
 }
 
 /**
@@ -27,13 +26,13 @@ export interface SendOutcome {
  * consumer's processing span continues the trace.
  */
 export class RecordProducer<T> {
-  private readonly producer: Producer;
+  private readonly producer: MessageProducer;
   private readonly codec: TopicCodec<T>;
   private readonly tracer: Tracer;
   private readonly counters: RecordCounters;
 
   constructor(options: {
-    producer: Producer;
+    producer: MessageProducer;
     codec: TopicCodec<T>;
     tracer?: Tracer;
     /** With a stage, counts opaqueflow_<stage>_records_produced_total / …_unencodable_total. */
@@ -65,7 +64,7 @@ export class RecordProducer<T> {
       parent ?? contextApi.active(),
     );
     const spanContext = trace.setSpan(parent ?? contextApi.active(), span);
-    const messages: Message[] = [];
+    const messages: OutgoingMessage[] = [];
     const failed: { index: number; error: KafkaError }[] = [];
     for (const [index, record] of records.entries()) {
       const encoded = this.codec.encode(record.value);
@@ -76,17 +75,19 @@ export class RecordProducer<T> {
       messages.push({
         key: record.key,
         value: encoded.value,
-        headers: injectTraceContext({ ...record.headers }, spanContext),
+        headers: injectTraceContext({ ...record.headers }, spanContext) as Record<
+          string,
+          HeaderValue
+        >,
       });
     }
     try {
-      const metadata =
-        messages.length === 0 ? [] : await this.producer.send({ topic, acks: -1, messages });
+      if (messages.length > 0) await this.producer.send(topic, messages);
       this.counters.produced(topic, messages.length);
       if (failed.length > 0) this.counters.unencodable(topic, failed.length);
       if (failed.length > 0)
         span.setStatus({ code: SpanStatusCode.ERROR, message: `${failed.length} not encodable` });
-      return { sent: messages.length, failed, metadata };
+      return { sent: messages.length, failed };
     } catch (e) {
       span.recordException(e as Error);
       span.setStatus({ code: SpanStatusCode.ERROR, message: (e as Error).message });

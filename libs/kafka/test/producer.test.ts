@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import type { FlowRecord } from '@opaqueflow/flow-model';
 import { extractTraceContext, headerText, startTelemetry } from '@opaqueflow/telemetry';
-import type { Producer, ProducerRecord } from 'kafkajs';
 import type { Registry } from '../src/index.js';
 import { FLOW_RECORD, RecordProducer, TopicCodec, decodeWire } from '../src/index.js';
+import { FakeProducer } from './fake-transport.js';
 import { flowRecord } from './fixtures.js';
 
 function fakes() {
@@ -13,10 +13,8 @@ function fakes() {
   const registry = {
     register: (subject: string) => (registered.push(subject), Promise.resolve(42)),
   } as unknown as Registry;
-  const sent: ProducerRecord[] = [];
-  const producer = {
-    send: (r: ProducerRecord) => (sent.push(r), Promise.resolve([])),
-  } as unknown as Producer;
+  const producer = new FakeProducer();
+  const sent = producer.sent;
   return { registry, registered, producer, sent };
 }
 
@@ -54,10 +52,10 @@ test('the producer frames records, keys them, carries trace context, and reports
     assert.equal(outcome.failed[0]?.index, 1);
     assert.equal(outcome.failed[0]?.error.path, 'srcPort');
     assert.equal(sent.length, 1);
-    assert.equal(sent[0]?.acks, -1);
+    assert.equal(sent[0]?.topic, 'opaqueflow.flows.v1');
     const message = sent[0]?.messages[0];
     assert.equal(message?.key, 'k1');
-    const frame = decodeWire(message?.value as Buffer);
+    const frame = decodeWire(message?.value);
     assert.equal(frame.ok && frame.value.schemaId, 42);
     assert.equal(headerText(message?.headers?.origin), 'test');
     const remote = trace.getSpanContext(extractTraceContext(message?.headers));
