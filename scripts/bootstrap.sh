@@ -60,10 +60,13 @@ if [ "${#missing_debs[@]}" -gt 0 ]; then
   fi
 fi
 
-# Corepack's bundled signing keys can lag behind the registry's; the pinned version and the
-# lockfile's integrity hashes still guard what is installed.
+# package.json pins pnpm with its sha512 (packageManager "pnpm@<version>+sha512.<hash>"), so
+# corepack checks the downloaded pnpm against a hash committed here rather than against
+# registry signatures (which a mirror may strip and corepack's bundled keys may not know).
+# Verification stays on: never set COREPACK_INTEGRITY_KEYS=0. A verification failure stops
+# the bootstrap. Regenerate the hash with scripts/pin-pnpm.sh when bumping pnpm.
 export COREPACK_ENABLE_DOWNLOAD_PROMPT=0
-export COREPACK_INTEGRITY_KEYS=0
+unset COREPACK_INTEGRITY_KEYS
 if ! command -v pnpm >/dev/null 2>&1 || ! pnpm --version >/dev/null 2>&1; then
   corepack enable
 fi
