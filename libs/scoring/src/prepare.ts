@@ -1,4 +1,4 @@
-import type { FlowFeatures, Transport } from '@opaqueflow/flow-model';
+import type { DirectionRandomness, FlowFeatures, Transport } from '@opaqueflow/flow-model';
 import { detectionIdOf } from '@opaqueflow/flow-model';
 import type { ScorerConfig } from './config.js';
 import { bitOf } from './distinct.js';
@@ -35,6 +35,14 @@ export interface PreparedItem {
   /** Normalised destination address. */
   readonly dst: string;
   readonly opaque: boolean;
+  /**
+   * Each direction's randomness as checked here, absent as null: a field left undefined (a
+   * JSON producer that omits it) is absent too, so nothing downstream meets undefined.
+   */
+  readonly initiator: DirectionRandomness | null;
+  readonly responder: DirectionRandomness | null;
+  /** The exporter's initiator entropy, when it sent one. */
+  readonly exporterEntropy: number | null;
   readonly bytes: number;
   /** Initiator entropy in milli-bits/byte (integer), for the baseline's entropy summary. */
   readonly entropyMilli: number | null;
@@ -107,7 +115,9 @@ export function prepareItem(item: BatchItem, config: ScorerConfig): PreparedItem
       return 'invalid-exporter-evidence';
     const evEntropy = ev?.initiatorEntropy ?? null;
     if (evEntropy !== null && !finite(evEntropy)) return 'invalid-exporter-evidence';
-    const entropy = f.initiator?.entropy ?? (evEntropy as number | null);
+    const initiator = f.initiator ?? null;
+    const responder = f.responder ?? null;
+    const entropy = initiator?.entropy ?? (evEntropy as number | null);
     if (entropy !== null && !(typeof entropy === 'number' && Number.isFinite(entropy)))
       return 'invalid-entropy';
     const eventMs = Math.max(flow.startMs, flow.endMs);
@@ -130,6 +140,9 @@ export function prepareItem(item: BatchItem, config: ScorerConfig): PreparedItem
       host,
       dst: dstText,
       opaque: f.verdict === 'opaque',
+      initiator,
+      responder,
+      exporterEntropy: evEntropy as number | null,
       bytes: flow.bytesFwd + flow.bytesRev,
       entropyMilli: entropy === null ? null : Math.round(Math.min(8, Math.max(0, entropy)) * 1000),
       srcBit: bitOf(host),

@@ -1,7 +1,8 @@
-import type { FlowFeatures, ScoreReason, Severity } from '@opaqueflow/flow-model';
+import type { ScoreReason, Severity } from '@opaqueflow/flow-model';
 import type { ScorerConfig, SeverityBands } from './config.js';
 import type { PortBaseline } from './baseline.js';
-import { directionFactor, type Zone } from './network.js';
+import { directionFactor } from './network.js';
+import type { PreparedItem } from './prepare.js';
 
 const round1 = (n: number): number => Math.round(n * 10) / 10;
 const round3 = (n: number): number => Math.round(n * 1000) / 1000;
@@ -19,10 +20,11 @@ function reason(code: string, points: number, value: number | string, detail: st
   return { code, points: round1(points), value, detail };
 }
 
-function randomnessReason(f: FlowFeatures, weight: number): ScoreReason | null {
+/** Reads the checked views prepareItem made (never the raw features, which may hold undefined). */
+function randomnessReason(p: PreparedItem, weight: number): ScoreReason | null {
   const dirs = [
-    ['initiator', f.initiator],
-    ['responder', f.responder],
+    ['initiator', p.initiator],
+    ['responder', p.responder],
   ] as const;
   for (const [name, r] of dirs) {
     if (r?.looksRandom === true)
@@ -33,9 +35,9 @@ function randomnessReason(f: FlowFeatures, weight: number): ScoreReason | null {
         `${name} payload indistinguishable from random: ${r.entropy.toFixed(2)} bits/byte over ${r.length} bytes (random data: ${r.expectedRandomEntropy.toFixed(2)})`,
       );
   }
-  const best = [f.initiator, f.responder].reduce<number>(
+  const best = [p.initiator, p.responder].reduce<number>(
     (m, r) => (r === null ? m : Math.max(m, r.entropy)),
-    f.exporterEvidence?.initiatorEntropy ?? 0,
+    p.exporterEntropy ?? 0,
   );
   if (best >= 7)
     return reason(
@@ -49,15 +51,15 @@ function randomnessReason(f: FlowFeatures, weight: number): ScoreReason | null {
 
 /** The flow's own evidence: what one flow says, before host history and repetition. */
 export function scoreFlow(
-  f: FlowFeatures,
+  p: PreparedItem,
   baseline: PortBaseline,
-  srcZone: Zone,
-  dstZone: Zone,
   config: ScorerConfig,
 ): FlowScore {
+  const f = p.features;
+  const { srcZone, dstZone } = p;
   const w = config.weights;
   const reasons: ScoreReason[] = [];
-  const randomness = randomnessReason(f, w.randomness);
+  const randomness = randomnessReason(p, w.randomness);
   if (randomness !== null) reasons.push(randomness);
   // The feature stage may recognise a protocol that has a key exchange (TLS records, an SSH
   // banner) and still find none took place: framing around random bytes is a mimic.
@@ -107,7 +109,7 @@ export function scoreFlow(
         ),
       );
   }
-  const bytes = f.flow.bytesFwd + f.flow.bytesRev;
+  const bytes = p.bytes;
   const floor = 10_000;
   if (bytes > floor) {
     const share = clamp01(Math.log(bytes / floor) / Math.log(config.volumeFullBytes / floor));

@@ -252,7 +252,7 @@ export class Scorer {
       }
       out.push({
         item: p,
-        score: scoreFlow(p.features, baseline, p.srcZone, p.dstZone, this.config),
+        score: scoreFlow(p, baseline, this.config),
         baseline,
         exception: this.exceptions.match(p.features),
       });

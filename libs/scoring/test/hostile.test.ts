@@ -30,6 +30,7 @@ const paths = [
   ['flow', 'startMs'],
   ['flow', 'endMs'],
   ['flow', 'bytesFwd'],
+  ['flow', 'bytesRev'],
   ['flow', 'flowId'],
   ['flow'],
   ['verdict'],
@@ -43,10 +44,15 @@ const paths = [
   ['initiator', 'entropy'],
   ['initiator', 'looksRandom'],
   ['initiator', 'length'],
+  ['initiator', 'expectedRandomEntropy'],
   ['responder'],
   ['responder', 'entropy'],
+  ['responder', 'looksRandom'],
   ['responder', 'expectedRandomEntropy'],
   ['exporterEvidence'],
+  ['exporterEvidence', 'initiatorEntropy'],
+  ['evidence'],
+  ['handshake', 'seenIn'],
 ] as const;
 
 function mutate(f: FlowFeatures, path: readonly string[], value: unknown): FlowFeatures {
@@ -65,30 +71,59 @@ function mutate(f: FlowFeatures, path: readonly string[], value: unknown): FlowF
   return copy as unknown as FlowFeatures;
 }
 
-test('hostile features are rejected with a reason, never thrown, and never poison the batch', async () => {
+type Mutation = readonly [readonly string[], unknown];
+
+/** One hostile flow and one good flow in a batch: the batch must hold up. */
+function hostileCheck() {
   const scorer = new Scorer({ config: compileScorerConfig(), store: new MemoryScorerStore() });
   let offset = 0;
+  return async (mutations: readonly Mutation[]): Promise<void> => {
+    const good = makeFeatures({ srcPort: 40_000 + (offset % 20_000) });
+    let bad = good;
+    for (const [path, value] of mutations) bad = mutate(bad, path, value);
+    const items: BatchItem[] = [
+      { features: bad, source: { topic: 't', partition: 0, offset: String(offset++) } },
+      { features: good, source: { topic: 't', partition: 0, offset: String(offset++) } },
+    ];
+    const r = await scorer.processBatch(items);
+    assert.equal(r.stats.items, 2);
+    assert.ok(r.detections.length >= 1, 'the good flow still scores');
+    for (const d of r.detections) {
+      assert.ok(Number.isInteger(d.score) && d.score >= 0 && d.score <= 100);
+      assert.equal(typeof d.dstPort, 'number');
+    }
+    for (const x of r.rejected) assert.match(x.reason, /^[a-z-]+$/);
+  };
+}
+
+test('hostile features are rejected with a reason, never thrown, and never poison the batch', async () => {
+  const check = hostileCheck();
   await fc.assert(
     fc.asyncProperty(
       fc.array(fc.tuple(fc.constantFrom(...paths), anything), { minLength: 1, maxLength: 4 }),
-      async (mutations) => {
-        const good = makeFeatures({ srcPort: 40_000 + (offset % 20_000) });
-        let bad = good;
-        for (const [path, value] of mutations) bad = mutate(bad, path, value);
-        const items: BatchItem[] = [
-          { features: bad, source: { topic: 't', partition: 0, offset: String(offset++) } },
-          { features: good, source: { topic: 't', partition: 0, offset: String(offset++) } },
-        ];
-        const r = await scorer.processBatch(items);
-        assert.equal(r.stats.items, 2);
-        assert.ok(r.detections.length >= 1, 'the good flow still scores');
-        for (const d of r.detections) {
-          assert.ok(Number.isInteger(d.score) && d.score >= 0 && d.score <= 100);
-          assert.equal(typeof d.dstPort, 'number');
-        }
-        for (const x of r.rejected) assert.match(x.reason, /^[a-z-]+$/);
-      },
+      check,
     ),
     { numRuns: 300 },
   );
+});
+
+test('regression (seed -1629672229): both directions undefined score as absent, not a throw', async () => {
+  // The CI counterexample: the check treated undefined randomness as absent, the score read
+  // it as present (r === null) and threw on r.entropy, taking the good flow down with it.
+  const check = hostileCheck();
+  await check([
+    [['responder'], undefined],
+    [['initiator'], undefined],
+    [['responder', 'expectedRandomEntropy'], 0],
+  ]);
+  // And the hostile flow itself is judged, like one whose directions are null.
+  const scorer = new Scorer({ config: compileScorerConfig(), store: new MemoryScorerStore() });
+  const f = makeFeatures({ srcPort: 41_000 });
+  const none = { ...f, initiator: undefined, responder: undefined } as unknown as FlowFeatures;
+  const r = await scorer.processBatch([
+    { features: none, source: { topic: 't', partition: 0, offset: '0' } },
+  ]);
+  assert.deepEqual(r.rejected, []);
+  assert.equal(r.detections.length, 1);
+  assert.ok(!r.detections[0]!.reasons.some((x) => x.code === 'randomness'));
 });
