@@ -1,1 +1,30 @@
-export {};
+export { QueryError } from './errors.js';
+export type { QueryErrorCode } from './errors.js';
+export type {
+  Cidr,
+  CursorPosition,
+  DetectionFilter,
+  DetectionView,
+  FeedEvent,
+  Page,
+  PageRequest,
+  SortKey,
+  SortOrder,
+  Triage,
+  TriageAuditEntry,
+  TriageChange,
+  TriageComment,
+  TriageStatus,
+  UpsertResult,
+  ViewItem,
+  ViewOptions,
+} from './view/types.js';
+export { TRIAGE_STATUSES } from './view/types.js';
+export { matchesFilter, parseCidrOrAddress } from './view/filter.js';
+export { MemoryDetectionView } from './view/memory-view.js';
+export { RedisDetectionView } from './view/redis-view.js';
+export type { RedisViewOptions } from './view/redis-view.js';
+export { runViewConsumer } from './view/consume.js';
+export type { ViewConsumerOptions } from './view/consume.js';
+export { MemoryExceptionAdmin, RedisExceptionAdmin } from './exceptions.js';
+export type { ExceptionAdmin, ExceptionAuditRecord } from './exceptions.js';
