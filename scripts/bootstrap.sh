@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what a fresh machine lacks to run opaqueflow: pnpm (pinned in package.json through
 # corepack) and the workspace dependencies. With --test, also what the test suite needs:
-# Java 17, Maven and redis-server for the test servers, tshark as a referee, softflowd,
+# Java 17, Maven and redis-server for the test servers, tshark and the IPFIX registries
+# (python3-ipfix, libfixbuf-tools) as referees, softflowd,
 # pmacct and nfdump as real flow exporters, and libpcap with a C toolchain for live capture.
 # Idempotent; Debian packages are installed only when missing.
 set -euo pipefail
@@ -39,6 +40,10 @@ if [ "$with_test_tools" = true ]; then
   command -v redis-server >/dev/null 2>&1 || missing_debs+=(redis-server)
   command -v tar >/dev/null 2>&1 || missing_debs+=(tar)
   command -v tshark >/dev/null 2>&1 || missing_debs+=(tshark)
+  # Copies of the IANA/RFC 5103 (python3-ipfix) and CERT (libfixbuf-tools) IPFIX registries,
+  # the sources of libs/decoders/data/ipfix-elements.csv.
+  dpkg -s python3-ipfix >/dev/null 2>&1 || missing_debs+=(python3-ipfix)
+  dpkg -s libfixbuf-tools >/dev/null 2>&1 || missing_debs+=(libfixbuf-tools)
   command -v tcpdump >/dev/null 2>&1 || missing_debs+=(tcpdump)
   command -v softflowd >/dev/null 2>&1 || missing_debs+=(softflowd)
   command -v pmacctd >/dev/null 2>&1 || missing_debs+=(pmacct)

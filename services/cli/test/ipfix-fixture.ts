@@ -1,5 +1,5 @@
 // An IPFIX template like a payload-exporting probe's (RFC 7011 IEs plus ipPayloadPacketSection,
-// 313), and one TCP flow record for it: what the CLI tests feed `analyze` and `start`.
+// 314: the IP payload, transport header first), and one TCP flow record for it: what the CLI tests feed `analyze` and `start`.
 import {
   record,
   tcpSegment,
@@ -17,7 +17,7 @@ export const PAYLOAD_FIELDS: FieldSpec[] = [
   { id: 2, length: 4 }, // packetDeltaCount
   { id: 152, length: 8 }, // flowStartMilliseconds
   { id: 153, length: 8 }, // flowEndMilliseconds
-  { id: 313, length: 65535 }, // ipPayloadPacketSection
+  { id: 314, length: 65535 }, // ipPayloadPacketSection
 ];
 
 /** The same template without the payload section: a plain flow exporter's. */

@@ -58,73 +58,116 @@ export const REVERSE_PEN = 29305;
 /** CERT (YAF) private enterprise number. */
 export const CERT_PEN = 6871;
 
-const iana: ReadonlyMap<number, number> = new Map([
-  [1, Op.bytesFwd], // octetDeltaCount (v9 IN_BYTES)
-  [2, Op.packetsFwd], // packetDeltaCount (v9 IN_PKTS)
-  [85, Op.bytesFwd], // octetTotalCount
-  [86, Op.packetsFwd], // packetTotalCount
-  [231, Op.bytesFwd], // initiatorOctets
-  [298, Op.packetsFwd], // initiatorPackets
-  [232, Op.bytesRev], // responderOctets
-  [299, Op.packetsRev], // responderPackets
-  [4, Op.protocol],
-  [6, Op.tcpFlagsFwd],
-  [7, Op.srcPort],
-  [11, Op.dstPort],
-  [8, Op.src4],
-  [12, Op.dst4],
-  [27, Op.src6],
-  [28, Op.dst6],
-  [60, Op.ipVersion],
-  [22, Op.startUptime], // flowStartSysUpTime (v9 FIRST_SWITCHED)
-  [21, Op.endUptime], // flowEndSysUpTime (v9 LAST_SWITCHED)
-  [150, Op.startSeconds],
-  [151, Op.endSeconds],
-  [152, Op.startMillis],
-  [153, Op.endMillis],
-  [154, Op.startMicrosNtp],
-  [155, Op.endMicrosNtp],
-  [156, Op.startNanosNtp],
-  [157, Op.endNanosNtp],
-  [158, Op.startDeltaMicros],
-  [159, Op.endDeltaMicros],
-  [160, Op.systemInitMillis],
-  [34, Op.samplingInterval], // samplingInterval (v9 SAMPLING_INTERVAL)
-  [48, Op.samplerId], // samplerId (v9 FLOW_SAMPLER_ID)
-  [50, Op.samplerRandomInterval], // samplerRandomInterval (v9 FLOW_SAMPLER_RANDOM_INTERVAL)
-  [302, Op.selectorId],
-  [305, Op.packetInterval], // samplingPacketInterval
-  [306, Op.packetSpace], // samplingPacketSpace
-  [309, Op.samplingSize],
-  [310, Op.samplingPopulation],
-  [239, Op.biflowDirection],
-  [313, Op.ipPayloadSection],
-  [314, Op.ipHeaderSection],
-  [315, Op.dataLinkSection],
+/**
+ * The IANA abstract data type a decoder operation reads its element as (RFC 7012 section 3.1):
+ * what the element table is refereed on against the registry snapshot.
+ */
+export type ElementType =
+  | 'unsigned8'
+  | 'unsigned16'
+  | 'unsigned32'
+  | 'unsigned64'
+  | 'ipv4Address'
+  | 'ipv6Address'
+  | 'dateTimeSeconds'
+  | 'dateTimeMilliseconds'
+  | 'dateTimeMicroseconds'
+  | 'dateTimeNanoseconds'
+  | 'octetArray';
+
+/** One information element the decoder reads: registry id, name and type, and its operation. */
+export interface ElementSpec {
+  readonly id: number;
+  readonly name: string;
+  readonly type: ElementType;
+  readonly op: number;
+}
+
+const el = (id: number, name: string, type: ElementType, op: number): ElementSpec =>
+  Object.freeze({ id, name, type, op });
+
+/** IANA elements (enterprise 0), named as in the IANA IPFIX registry. */
+export const IANA_ELEMENTS: readonly ElementSpec[] = Object.freeze([
+  el(1, 'octetDeltaCount', 'unsigned64', Op.bytesFwd), // v9 IN_BYTES
+  el(2, 'packetDeltaCount', 'unsigned64', Op.packetsFwd), // v9 IN_PKTS
+  el(85, 'octetTotalCount', 'unsigned64', Op.bytesFwd),
+  el(86, 'packetTotalCount', 'unsigned64', Op.packetsFwd),
+  el(231, 'initiatorOctets', 'unsigned64', Op.bytesFwd),
+  el(298, 'initiatorPackets', 'unsigned64', Op.packetsFwd),
+  el(232, 'responderOctets', 'unsigned64', Op.bytesRev),
+  el(299, 'responderPackets', 'unsigned64', Op.packetsRev),
+  el(4, 'protocolIdentifier', 'unsigned8', Op.protocol),
+  el(6, 'tcpControlBits', 'unsigned16', Op.tcpFlagsFwd),
+  el(7, 'sourceTransportPort', 'unsigned16', Op.srcPort),
+  el(11, 'destinationTransportPort', 'unsigned16', Op.dstPort),
+  el(8, 'sourceIPv4Address', 'ipv4Address', Op.src4),
+  el(12, 'destinationIPv4Address', 'ipv4Address', Op.dst4),
+  el(27, 'sourceIPv6Address', 'ipv6Address', Op.src6),
+  el(28, 'destinationIPv6Address', 'ipv6Address', Op.dst6),
+  el(60, 'ipVersion', 'unsigned8', Op.ipVersion),
+  el(22, 'flowStartSysUpTime', 'unsigned32', Op.startUptime), // v9 FIRST_SWITCHED
+  el(21, 'flowEndSysUpTime', 'unsigned32', Op.endUptime), // v9 LAST_SWITCHED
+  el(150, 'flowStartSeconds', 'dateTimeSeconds', Op.startSeconds),
+  el(151, 'flowEndSeconds', 'dateTimeSeconds', Op.endSeconds),
+  el(152, 'flowStartMilliseconds', 'dateTimeMilliseconds', Op.startMillis),
+  el(153, 'flowEndMilliseconds', 'dateTimeMilliseconds', Op.endMillis),
+  el(154, 'flowStartMicroseconds', 'dateTimeMicroseconds', Op.startMicrosNtp),
+  el(155, 'flowEndMicroseconds', 'dateTimeMicroseconds', Op.endMicrosNtp),
+  el(156, 'flowStartNanoseconds', 'dateTimeNanoseconds', Op.startNanosNtp),
+  el(157, 'flowEndNanoseconds', 'dateTimeNanoseconds', Op.endNanosNtp),
+  el(158, 'flowStartDeltaMicroseconds', 'unsigned32', Op.startDeltaMicros),
+  el(159, 'flowEndDeltaMicroseconds', 'unsigned32', Op.endDeltaMicros),
+  el(160, 'systemInitTimeMilliseconds', 'dateTimeMilliseconds', Op.systemInitMillis),
+  el(34, 'samplingInterval', 'unsigned32', Op.samplingInterval), // v9 SAMPLING_INTERVAL
+  el(48, 'samplerId', 'unsigned8', Op.samplerId), // v9 FLOW_SAMPLER_ID
+  el(50, 'samplerRandomInterval', 'unsigned32', Op.samplerRandomInterval),
+  el(302, 'selectorId', 'unsigned64', Op.selectorId),
+  el(305, 'samplingPacketInterval', 'unsigned32', Op.packetInterval),
+  el(306, 'samplingPacketSpace', 'unsigned32', Op.packetSpace),
+  el(309, 'samplingSize', 'unsigned32', Op.samplingSize),
+  el(310, 'samplingPopulation', 'unsigned32', Op.samplingPopulation),
+  el(239, 'biflowDirection', 'unsigned8', Op.biflowDirection),
+  // RFC 5477: 313 is the IP header and what follows it; 314 starts after the IP header.
+  el(313, 'ipHeaderPacketSection', 'octetArray', Op.ipHeaderSection),
+  el(314, 'ipPayloadPacketSection', 'octetArray', Op.ipPayloadSection),
+  el(315, 'dataLinkFrameSection', 'octetArray', Op.dataLinkSection),
 ]);
 
-const reverse: ReadonlyMap<number, number> = new Map([
-  [1, Op.bytesRev],
-  [2, Op.packetsRev],
-  [85, Op.bytesRev],
-  [86, Op.packetsRev],
-  [6, Op.tcpFlagsRev],
-  [313, Op.revIpPayloadSection],
-  [314, Op.revIpHeaderSection],
-  [315, Op.revDataLinkSection],
+/**
+ * RFC 5103 reverse elements (PEN 29305): the forward element's id, the reverse direction's
+ * value, named `reverse` + the forward name.
+ */
+export const REVERSE_ELEMENTS: readonly ElementSpec[] = Object.freeze([
+  el(1, 'reverseOctetDeltaCount', 'unsigned64', Op.bytesRev),
+  el(2, 'reversePacketDeltaCount', 'unsigned64', Op.packetsRev),
+  el(85, 'reverseOctetTotalCount', 'unsigned64', Op.bytesRev),
+  el(86, 'reversePacketTotalCount', 'unsigned64', Op.packetsRev),
+  el(6, 'reverseTcpControlBits', 'unsigned16', Op.tcpFlagsRev),
+  el(313, 'reverseIpHeaderPacketSection', 'octetArray', Op.revIpHeaderSection),
+  el(314, 'reverseIpPayloadPacketSection', 'octetArray', Op.revIpPayloadSection),
+  el(315, 'reverseDataLinkFrameSection', 'octetArray', Op.revDataLinkSection),
 ]);
 
-// YAF (CERT PEN 6871) marks its own reverse elements with bit 14 of the element id.
-const cert: ReadonlyMap<number, number> = new Map([
-  [18, Op.yafPayload],
-  [16402, Op.yafReversePayload],
-  [35, Op.yafEntropy],
-  [16419, Op.yafReverseEntropy],
-  [14, Op.tcpFlagsFwd], // initialTCPFlags
-  [15, Op.tcpFlagsFwd], // unionTCPFlags
-  [16398, Op.tcpFlagsRev], // reverseInitialTCPFlags
-  [16399, Op.tcpFlagsRev], // reverseUnionTCPFlags
+/**
+ * CERT (YAF, PEN 6871) elements, named as in CERT's IPFIX registry; CERT marks a reversible
+ * element's reverse with bit 14 of the element id (RFC 5103 section 6.1).
+ */
+export const CERT_ELEMENTS: readonly ElementSpec[] = Object.freeze([
+  el(18, 'payload', 'octetArray', Op.yafPayload),
+  el(16402, 'reversePayload', 'octetArray', Op.yafReversePayload),
+  el(35, 'payloadEntropy', 'unsigned8', Op.yafEntropy),
+  el(16419, 'reversePayloadEntropy', 'unsigned8', Op.yafReverseEntropy),
+  el(14, 'initialTCPFlags', 'unsigned16', Op.tcpFlagsFwd),
+  el(15, 'unionTCPFlags', 'unsigned16', Op.tcpFlagsFwd),
+  el(16398, 'reverseInitialTCPFlags', 'unsigned16', Op.tcpFlagsRev),
+  el(16399, 'reverseUnionTCPFlags', 'unsigned16', Op.tcpFlagsRev),
 ]);
+
+const byId = (table: readonly ElementSpec[]): ReadonlyMap<number, number> =>
+  new Map(table.map((e) => [e.id, e.op]));
+const iana = byId(IANA_ELEMENTS);
+const reverse = byId(REVERSE_ELEMENTS);
+const cert = byId(CERT_ELEMENTS);
 
 /** The operation for one field specifier; Op.skip for elements the decoder does not use. */
 export function opFor(id: number, enterprise: number): number {

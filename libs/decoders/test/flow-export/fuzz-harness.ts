@@ -44,8 +44,8 @@ const ipfixFields: FieldSpec[] = [
   { id: 18, length: 65535, enterprise: 6871 },
   { id: 16402, length: 65535, enterprise: 6871 },
   { id: 35, length: 1, enterprise: 6871 },
-  { id: 315, length: 65535 },
-  { id: 313, length: 65535, enterprise: 29305 },
+  { id: 315, length: 65535 }, // dataLinkFrameSection
+  { id: 314, length: 65535, enterprise: 29305 }, // reverseIpPayloadPacketSection
 ];
 const ipfixV6: FieldSpec[] = [
   { id: 27, length: 16 },
@@ -57,7 +57,7 @@ const ipfixV6: FieldSpec[] = [
   { id: 154, length: 8 },
   { id: 22, length: 4 },
   { id: 160, length: 8 },
-  { id: 314, length: 65535 },
+  { id: 313, length: 65535 }, // ipHeaderPacketSection
 ];
 const ipfixOptions: FieldSpec[] = [
   { id: 302, length: 4 },

@@ -236,7 +236,7 @@ test('YAF payload, reversePayload and entropy become payload prefixes and export
   assert.equal(yafEntropyBits(255), 7.96875);
 });
 
-test('packet sections 313/314/315 yield the transport payload prefix', () => {
+test('packet sections 313/314/315 (RFC 5477) yield the transport payload prefix', () => {
   const payload = new TextEncoder().encode('\x16\x03\x01hello-bytes');
   const seg = tcpSegment(40000, 8443, 0x18, payload);
   const withSection = (id: number, enterprise = 0): FieldSpec[] => [
@@ -244,15 +244,18 @@ test('packet sections 313/314/315 yield the transport payload prefix', () => {
     { id, length: 65535, enterprise },
   ];
   const cases: [FieldSpec[], Uint8Array, Uint8Array | null][] = [
-    [withSection(313), seg, payload],
-    [withSection(314), ipv4Packet('10.0.0.1', '10.0.0.2', 6, seg), payload],
+    // ipHeaderPacketSection: the IP header, then as much of the packet as the exporter kept.
+    [withSection(313), ipv4Packet('10.0.0.1', '10.0.0.2', 6, seg), payload],
+    [withSection(313), ipv4Packet('10.0.0.1', '10.0.0.2', 6, seg).subarray(0, 20 + 10), null],
+    // ipPayloadPacketSection: what follows the IP header (the transport header first).
+    [withSection(314), seg, payload],
     [withSection(315), ethernetFrame(ipv4Packet('10.0.0.1', '10.0.0.2', 6, seg), 42), payload],
     [
       withSection(315),
       ethernetFrame(ipv4Packet('10.0.0.1', '10.0.0.2', 6, seg)).subarray(0, 40),
       null,
     ],
-    [withSection(314), ipv6Packet('2001:db8::1', '2001:db8::2', 6, seg), payload],
+    [withSection(313), ipv6Packet('2001:db8::1', '2001:db8::2', 6, seg), payload],
   ];
   for (const [fields, section, expected] of cases) {
     const d = new FlowExportDecoder();
@@ -267,8 +270,8 @@ test('packet sections 313/314/315 yield the transport payload prefix', () => {
     assert.equal(r.records[0]!.responderPayload, null);
     assert.equal(r.records[0]!.exporterEvidence, null);
   }
-  // The reverse direction's section (29305, 313) on a UDP biflow.
-  const fields: FieldSpec[] = [...basic, { id: 313, length: 65535, enterprise: 29305 }];
+  // The reverse direction's payload section (29305, 314) on a UDP biflow.
+  const fields: FieldSpec[] = [...basic, { id: 314, length: 65535, enterprise: 29305 }];
   const r = new FlowExportDecoder().decode(
     ipfixMessage(1, T0, [
       ipfixTemplateSet([{ id: 256, fields }]),
