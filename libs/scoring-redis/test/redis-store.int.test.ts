@@ -2,7 +2,12 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Redis } from 'ioredis';
 import { compileScorerConfig, Scorer } from '@opaqueflow/scoring';
-import { itemsOf, makeFeatures, runStoreSuite } from '@opaqueflow/scoring/testing';
+import {
+  itemsOf,
+  makeFeatures,
+  runBatchingProperty,
+  runStoreSuite,
+} from '@opaqueflow/scoring/testing';
 import { RedisExceptionStore, RedisScorerStore } from '@opaqueflow/scoring-redis';
 import { client, deletePrefix, dumpPrefix, keysWithPrefix, uniquePrefix } from './helpers/redis.js';
 
@@ -41,6 +46,30 @@ runStoreSuite('Redis', async () => {
     close: () => store.close(),
   };
 });
+
+// Each run opens a fresh key prefix on one shared connection: four scorers per case.
+runBatchingProperty(
+  'Redis',
+  async () => {
+    const keyPrefix = uniquePrefix();
+    prefixes.push(keyPrefix);
+    const store = new RedisScorerStore({ client: await shared(), keyPrefix });
+    return {
+      store,
+      openStore: () => Promise.resolve(store),
+      exceptionAdmin: { put: () => Promise.resolve(), remove: () => Promise.resolve() },
+      openExceptionSource: () => Promise.reject(new Error('not used')),
+      close: () => store.close(),
+    };
+  },
+  25,
+);
+
+let sharedClient: Redis | null = null;
+async function shared(): Promise<Redis> {
+  sharedClient ??= await conn('batching');
+  return sharedClient;
+}
 
 const T0 = Date.UTC(2026, 10, 27, 12, 0, 0);
 

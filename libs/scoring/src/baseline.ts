@@ -121,7 +121,19 @@ export function baselineOf(
   const longestIndex = config.tiers.length - 1;
   const long = summarizeTier(state?.tiers[longestIndex], config.tiers[longestIndex]!, horizonMs);
   const recent = summarizeTier(state?.tiers[0], config.tiers[0]!, horizonMs);
-  const firstSeenMs = state?.firstSeenMs ?? null;
+  return baselineFrom(long, recent, state?.firstSeenMs ?? null, port, transport, horizonMs, config);
+}
+
+/** The baseline of already summarised windows (the scorer caches summaries while they hold). */
+export function baselineFrom(
+  long: WindowSummary,
+  recent: WindowSummary,
+  firstSeenMs: number | null,
+  port: number,
+  transport: Transport,
+  horizonMs: number,
+  config: ScorerConfig,
+): PortBaseline {
   const learning =
     firstSeenMs === null ||
     long.flows < config.learning.minFlows ||

@@ -3,14 +3,12 @@ import type { ScorerConfig } from './config.js';
 import { EMPTY_BITS, hexOf, setBit, wordsOf } from './distinct.js';
 import { addEvidence, type Evidence } from './host.js';
 import type { PreparedItem } from './prepare.js';
-import type { Scored } from './scorer.js';
 import type {
   AggregateDelta,
   ApplyRequest,
   BucketCounters,
   HostDelta,
   PortDelta,
-  ReadResult,
 } from './store-types.js';
 
 /** Whether an item's effect on a key is still to be applied (its offset is above the key's watermark). */
@@ -48,34 +46,32 @@ interface PortAcc extends Range {
   tiers: Map<number, BucketAcc>[];
 }
 
-export interface Deltas {
-  readonly request: ApplyRequest;
-  /** New host evidence of this batch per host, for the detections' host scores. */
-  readonly hostAdds: ReadonlyMap<string, Evidence[]>;
-}
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /**
- * Pre-aggregates the batch into one delta per (key, source partition), leaving out every
- * item a key has already absorbed, so the store does one atomic add per key.
+ * Pre-aggregates what a batch adds into one delta per (key, source partition), so the store
+ * does one atomic add per key. The scorer tells it each effect as it applies the item to its
+ * working copy; items a key has already absorbed (replays) are never added.
  */
-export function buildDeltas(
-  prepared: readonly PreparedItem[],
-  scored: readonly Scored[],
-  state: ReadResult,
-  config: ScorerConfig,
-): Deltas {
-  const longest = config.tiers[config.tiers.length - 1]!.windowMs;
-  const ports = new Map<string, PortAcc>();
-  const horizons = new Map<string, number>();
-  for (const p of prepared) {
-    const port = state.ports.get(p.portKey);
-    horizons.set(
-      p.portKey,
-      Math.max(horizons.get(p.portKey) ?? port?.maxEventMs ?? -Infinity, p.eventMs),
-    );
-    if (p.tooLate || !isNew(port?.watermarks, p)) continue;
+export class DeltaBuilder {
+  private readonly ports = new Map<string, PortAcc>();
+  private readonly horizons = new Map<string, number>();
+  private readonly aggregates = new Map<string, Mutable<AggregateDelta>>();
+  private readonly hosts = new Map<
+    string,
+    { addr: string; pid: string; range: Range; e: Evidence }
+  >();
+
+  constructor(private readonly config: ScorerConfig) {}
+
+  /** Every flow moves its port's horizon, the event time below which buckets may be dropped. */
+  seePort(portKey: string, horizonMs: number): void {
+    this.horizons.set(portKey, Math.max(this.horizons.get(portKey) ?? -Infinity, horizonMs));
+  }
+
+  addPort(p: PreparedItem): void {
     const k = `${p.portKey}\u0000${p.pid}`;
-    let acc = ports.get(k);
+    let acc = this.ports.get(k);
     if (acc === undefined) {
       acc = {
         key: p.portKey,
@@ -84,14 +80,14 @@ export function buildDeltas(
         maxOffset: p.offset,
         eventMinMs: p.eventMs,
         eventMaxMs: p.eventMs,
-        tiers: config.tiers.map(() => new Map<number, BucketAcc>()),
+        tiers: this.config.tiers.map(() => new Map<number, BucketAcc>()),
       };
-      ports.set(k, acc);
+      this.ports.set(k, acc);
     }
     widen(acc, p.offset);
     acc.eventMinMs = Math.min(acc.eventMinMs, p.eventMs);
     acc.eventMaxMs = Math.max(acc.eventMaxMs, p.eventMs);
-    config.tiers.forEach((tier, i) => {
+    this.config.tiers.forEach((tier, i) => {
       const idx = bucketIndexOf(p.eventMs, tier);
       const buckets = acc.tiers[i]!;
       let b = buckets.get(idx);
@@ -124,102 +120,91 @@ export function buildDeltas(
       setBit(b.dst, p.dstBit);
     });
   }
-  const portTtl = longest + config.allowedLatenessMs + config.ttlSlackMs;
-  const portDeltas: PortDelta[] = [...ports.values()].map((acc) => ({
-    key: acc.key,
-    pid: acc.pid,
-    minOffset: acc.minOffset,
-    maxOffset: acc.maxOffset,
-    ttlMs: portTtl,
-    eventMinMs: acc.eventMinMs,
-    eventMaxMs: acc.eventMaxMs,
-    tiers: config.tiers.map((tier, i) => {
-      const cutoffIndex = cutoffIndexOf(horizons.get(acc.key)!, tier, config.allowedLatenessMs);
-      return {
-        cutoffIndex,
-        // Buckets already outside every window would be dropped by the store anyway.
-        buckets: [...acc.tiers[i]!]
-          .filter(([idx]) => idx >= cutoffIndex)
-          .map(
-            ([idx, b]) => [idx, { ...b.c, srcBits: hexOf(b.src), dstBits: hexOf(b.dst) }] as const,
-          ),
-      };
-    }),
-  }));
 
-  const aggregates = new Map<string, AggregateDelta & Range>();
-  const hosts = new Map<string, { addr: string; pid: string; range: Range; e: Evidence | null }>();
-  const hostAdds = new Map<string, Evidence[]>();
-  const seenChannel = new Set<string>();
-  const { halfLifeMs } = config.host;
-  for (const s of scored) {
-    const p = s.item;
-    const stored = state.aggregates.get(p.detectionId) ?? null;
-    const newChannel = stored === null && !seenChannel.has(p.detectionId);
-    seenChannel.add(p.detectionId);
-    if (isNew(stored?.watermarks, p)) {
-      const k = `${p.detectionId}\u0000${p.pid}`;
-      const a = aggregates.get(k);
-      if (a === undefined) {
-        aggregates.set(k, {
-          id: p.detectionId,
-          pid: p.pid,
-          minOffset: p.offset,
-          maxOffset: p.offset,
-          ttlMs: config.aggregation.windowMs + config.allowedLatenessMs + config.ttlSlackMs,
-          firstSeenMs: p.features.flow.startMs,
-          lastSeenMs: p.eventMs,
-          flowCount: 1,
-          bytes: p.bytes,
-          sampleFlowIds: config.aggregation.maxSampleFlowIds > 0 ? [p.features.flow.flowId] : [],
-          maxSampleFlowIds: config.aggregation.maxSampleFlowIds,
-        });
-      } else {
-        const m = a as { -readonly [K in keyof typeof a]: (typeof a)[K] };
-        widen(m, p.offset);
-        m.firstSeenMs = Math.min(m.firstSeenMs, p.features.flow.startMs);
-        m.lastSeenMs = Math.max(m.lastSeenMs, p.eventMs);
-        m.flowCount += 1;
-        m.bytes += p.bytes;
-        if (m.sampleFlowIds.length < m.maxSampleFlowIds)
-          m.sampleFlowIds = [...m.sampleFlowIds, p.features.flow.flowId];
-      }
+  addAggregate(p: PreparedItem): void {
+    const { aggregation, allowedLatenessMs, ttlSlackMs } = this.config;
+    const k = `${p.detectionId}\u0000${p.pid}`;
+    const a = this.aggregates.get(k);
+    if (a === undefined) {
+      this.aggregates.set(k, {
+        id: p.detectionId,
+        pid: p.pid,
+        minOffset: p.offset,
+        maxOffset: p.offset,
+        ttlMs: aggregation.windowMs + allowedLatenessMs + ttlSlackMs,
+        firstSeenMs: p.features.flow.startMs,
+        lastSeenMs: p.eventMs,
+        flowCount: 1,
+        bytes: p.bytes,
+        sampleFlowIds: aggregation.maxSampleFlowIds > 0 ? [p.features.flow.flowId] : [],
+        maxSampleFlowIds: aggregation.maxSampleFlowIds,
+      });
+      return;
     }
-    // Approved services add no suspicion to their hosts.
-    if (s.exception !== null) continue;
-    if (!isNew(state.hosts.get(p.host)?.watermarks, p)) continue;
-    const add: Evidence = {
-      evidence: s.score.strength * (newChannel ? 1 : config.host.repeatWeight),
-      refMs: p.eventMs,
-    };
-    if (add.evidence <= 0) continue;
-    const k = `${p.host}\u0000${p.pid}`;
-    const h = hosts.get(k) ?? {
-      addr: p.host,
-      pid: p.pid,
-      range: undefined as unknown as Range,
-      e: null,
-    };
-    h.range = widen(h.range, p.offset);
-    h.e = addEvidence(h.e, add, halfLifeMs);
-    hosts.set(k, h);
-    const list = hostAdds.get(p.host);
-    if (list === undefined) hostAdds.set(p.host, [add]);
-    else list.push(add);
+    widen(a, p.offset);
+    a.firstSeenMs = Math.min(a.firstSeenMs, p.features.flow.startMs);
+    a.lastSeenMs = Math.max(a.lastSeenMs, p.eventMs);
+    a.flowCount += 1;
+    a.bytes += p.bytes;
+    if (a.sampleFlowIds.length < a.maxSampleFlowIds)
+      a.sampleFlowIds = [...a.sampleFlowIds, p.features.flow.flowId];
   }
-  const hostTtl = halfLifeMs * 10 + config.ttlSlackMs;
-  const hostDeltas: HostDelta[] = [...hosts.values()].map((h) => ({
-    addr: h.addr,
-    pid: h.pid,
-    minOffset: h.range.minOffset,
-    maxOffset: h.range.maxOffset,
-    ttlMs: hostTtl,
-    evidence: h.e!.evidence,
-    refMs: h.e!.refMs,
-    halfLifeMs,
-  }));
-  return {
-    request: { ports: portDeltas, aggregates: [...aggregates.values()], hosts: hostDeltas },
-    hostAdds,
-  };
+
+  addHost(p: PreparedItem, add: Evidence): void {
+    const k = `${p.host}\u0000${p.pid}`;
+    const h = this.hosts.get(k);
+    if (h === undefined)
+      this.hosts.set(k, { addr: p.host, pid: p.pid, range: widen(undefined, p.offset), e: add });
+    else {
+      widen(h.range, p.offset);
+      h.e = addEvidence(h.e, add, this.config.host.halfLifeMs);
+    }
+  }
+
+  build(): ApplyRequest {
+    const config = this.config;
+    const portTtl =
+      config.tiers[config.tiers.length - 1]!.windowMs +
+      config.allowedLatenessMs +
+      config.ttlSlackMs;
+    const ports: PortDelta[] = [...this.ports.values()].map((acc) => ({
+      key: acc.key,
+      pid: acc.pid,
+      minOffset: acc.minOffset,
+      maxOffset: acc.maxOffset,
+      ttlMs: portTtl,
+      eventMinMs: acc.eventMinMs,
+      eventMaxMs: acc.eventMaxMs,
+      tiers: config.tiers.map((tier, i) => {
+        const cutoffIndex = cutoffIndexOf(
+          this.horizons.get(acc.key) ?? acc.eventMaxMs,
+          tier,
+          config.allowedLatenessMs,
+        );
+        return {
+          cutoffIndex,
+          // Buckets already outside every window would be dropped by the store anyway.
+          buckets: [...acc.tiers[i]!]
+            .filter(([idx]) => idx >= cutoffIndex)
+            .map(
+              ([idx, b]) =>
+                [idx, { ...b.c, srcBits: hexOf(b.src), dstBits: hexOf(b.dst) }] as const,
+            ),
+        };
+      }),
+    }));
+    const { halfLifeMs } = config.host;
+    const hostTtl = halfLifeMs * 10 + config.ttlSlackMs;
+    const hosts: HostDelta[] = [...this.hosts.values()].map((h) => ({
+      addr: h.addr,
+      pid: h.pid,
+      minOffset: h.range.minOffset,
+      maxOffset: h.range.maxOffset,
+      ttlMs: hostTtl,
+      evidence: h.e.evidence,
+      refMs: h.e.refMs,
+      halfLifeMs,
+    }));
+    return { ports, aggregates: [...this.aggregates.values()], hosts };
+  }
 }

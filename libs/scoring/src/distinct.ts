@@ -51,6 +51,15 @@ export function setBit(words: number[], bit: number): void {
   words[i] = ((words[i] ?? 0) | (1 << (bit & 31))) >>> 0;
 }
 
+/** The bitmap with one more bit set, as hex (the word it lands in is rewritten). */
+export function setBitHex(hex: string, bit: number): string {
+  const i = bit >>> 5;
+  const old = Number.parseInt(hex.slice(i * 8, i * 8 + 8), 16);
+  const word = ((Number.isNaN(old) ? 0 : old) | (1 << (bit & 31))) >>> 0;
+  if (word === old) return hex;
+  return hex.slice(0, i * 8) + word.toString(16).padStart(8, '0') + hex.slice(i * 8 + 8);
+}
+
 export function orHex(a: string, b: string): string {
   const wa = wordsOf(a);
   const wb = wordsOf(b);

@@ -3,10 +3,11 @@ import { baselineOf, type PortBaseline } from './baseline.js';
 import type { ScorerConfig } from './config.js';
 import { ScoringError } from './errors.js';
 import { ExceptionCache, type ExceptionSource, type ScoringException } from './exceptions.js';
-import { decayTo, hostScoreOf } from './host.js';
+import { decayTo, hostScoreOf, type Evidence } from './host.js';
 import { prepareItem, type BatchItem, type ItemSource, type PreparedItem } from './prepare.js';
-import { buildDeltas, isNew } from './deltas.js';
+import { DeltaBuilder, isNew } from './deltas.js';
 import { contextReasons, scoreFlow, severityOf, totalScore, type FlowScore } from './score.js';
+import { WorkingState } from './working.js';
 import { portKeyOf, type ReadResult, type ScorerStore } from './store-types.js';
 
 export interface RejectedItem {
@@ -48,9 +49,15 @@ export interface BatchResult {
   readonly commits: PartitionCommit[];
   /**
    * Aligned with the batch's items: the id of the detection each item counts in, or null
-   * (not opaque, rejected, or its aggregate scored below minScore).
+   * (not opaque, rejected, or its own judgement scored below minScore).
    */
   readonly itemDetectionIds: (string | null)[];
+  /**
+   * Aligned with the batch's items: the detection as it stood right after the item was
+   * applied (what a batch of that one item would have emitted), or null as above. The same
+   * flows give the same item detections however they are batched.
+   */
+  readonly itemDetections: (Detection | null)[];
   readonly stats: BatchStats;
 }
 
@@ -64,17 +71,29 @@ export interface ScorerOptions {
 
 const ATTACK = { analytic: 'AN0404', techniques: ['T1573', 'T1571'] } as const;
 
-interface Scored {
+interface Judgement {
   readonly item: PreparedItem;
   readonly score: FlowScore;
   readonly baseline: PortBaseline;
   readonly exception: ScoringException | null;
+  /** The aggregate right after this flow was counted in it. */
+  readonly aggregate: {
+    readonly firstSeenMs: number;
+    readonly lastSeenMs: number;
+    readonly flowCount: number;
+    readonly bytes: number;
+    readonly sampleFlowIds: readonly string[];
+  };
+  /** The source host's evidence right after this flow. */
+  readonly hostEvidence: Evidence | null;
 }
 
 /**
  * Turns batches of FlowFeatures into Detections against per-port baselines kept in a
- * ScorerStore. One read and one apply per batch; every state change is guarded by per-key
- * offset watermarks, so replaying a batch after a failure changes nothing.
+ * ScorerStore. One read and one apply per batch; in between, the batch's flows are applied
+ * one by one in event-time order to a working copy of what was read, so scores do not
+ * depend on batch boundaries. Every state change is guarded by per-key offset watermarks,
+ * so replaying a batch after a failure changes nothing.
  */
 export class Scorer {
   readonly config: ScorerConfig;
@@ -143,34 +162,17 @@ export class Scorer {
     }
     // Watermarks move only once the batch has been applied: a retried batch must meet the
     // same watermarks, or its own later flows would make its earlier ones "too late".
-    const watermarks = new Map(this.eventWatermarks);
-    let tooLate = 0;
-    for (const p of prepared) {
-      const wm = watermarks.get(p.pid) ?? -Infinity;
-      if (p.eventMs < wm - this.config.allowedLatenessMs) {
-        p.tooLate = true;
-        tooLate += 1;
-      }
-      if (p.eventMs > wm) watermarks.set(p.pid, p.eventMs);
-    }
+    const { watermarks, tooLate } = judgeLateness(
+      prepared,
+      this.eventWatermarks,
+      this.config.allowedLatenessMs,
+    );
 
     const state = await this.store.read(readRequestOf(prepared, this.config.tiers.length));
-    const scored = this.scoreAll(prepared, state);
-    const deltas = buildDeltas(prepared, scored, state, this.config);
-    const detections: Detection[] = [];
-    let suppressed = 0;
-    let belowMinScore = 0;
+    const judged = this.judgeAll(prepared, state);
     const nowMs = this.clock();
-    for (const [id, group] of groupBy(scored, (s) => s.item.detectionId)) {
-      const d = this.detectionOf(id, group, state, deltas.hostAdds, nowMs);
-      if (d.score < this.config.minScore) {
-        belowMinScore += 1;
-        continue;
-      }
-      if (d.status === 'suppressed') suppressed += 1;
-      detections.push(d);
-    }
-    const applied = await this.store.apply(deltas.request);
+    const request = judged.deltas.build();
+    const applied = await this.store.apply(request);
     if (applied.conflicts > 0)
       throw new ScoringError(
         'SCORING_STORE_CONFLICT',
@@ -178,25 +180,43 @@ export class Scorer {
         { retriable: true },
       );
     for (const [pid, wm] of watermarks) this.eventWatermarks.set(pid, wm);
+
+    // Per aggregate, the latest judgement that reached minScore is what the topic gets.
+    const itemDetections = new Map<PreparedItem, Detection>();
+    const latest = new Map<string, Judgement>();
+    const touched = new Set<string>();
+    for (const j of judged.judgements) {
+      touched.add(j.item.detectionId);
+      const d = this.detectionOf(j, nowMs);
+      if (d.score < this.config.minScore) continue;
+      itemDetections.set(j.item, d);
+      latest.set(j.item.detectionId, j);
+    }
+    const detections: Detection[] = [];
+    let suppressed = 0;
+    for (const j of latest.values()) {
+      const d = itemDetections.get(j.item)!;
+      if (d.status === 'suppressed') suppressed += 1;
+      detections.push(d);
+    }
     const stats: BatchStats = {
       items: items.length,
       rejected: rejected.length,
-      opaque: scored.length,
+      opaque: judged.judgements.length,
       tooLate,
       detections: detections.length,
       suppressed,
-      belowMinScore,
+      belowMinScore: touched.size - latest.size,
       replayedUpdates: applied.replayed,
       appliedUpdates: applied.applied,
     };
     for (const k of Object.keys(stats) as (keyof BatchStats)[]) this.totals[k] += stats[k];
-    const emitted = new Set(detections.map((d) => d.id));
+    const perItem = preparedAt.map((p) => (p === null ? null : (itemDetections.get(p) ?? null)));
     return {
       detections,
       rejected,
-      itemDetectionIds: preparedAt.map((p) =>
-        p !== null && p.opaque && emitted.has(p.detectionId) ? p.detectionId : null,
-      ),
+      itemDetectionIds: perItem.map((d) => d?.id ?? null),
+      itemDetections: perItem,
       commits: [...commits.values()].map((c) => ({
         topic: c.topic,
         partition: c.partition,
@@ -229,77 +249,85 @@ export class Scorer {
     this.exceptions.close();
   }
 
-  private scoreAll(prepared: readonly PreparedItem[], state: ReadResult): Scored[] {
-    const horizons = new Map<string, number>();
-    for (const p of prepared) {
-      const stored = state.ports.get(p.portKey)?.maxEventMs ?? -Infinity;
-      horizons.set(p.portKey, Math.max(horizons.get(p.portKey) ?? stored, stored, p.eventMs));
-    }
-    const baselines = new Map<string, PortBaseline>();
-    const out: Scored[] = [];
-    for (const p of prepared) {
-      if (!p.opaque) continue;
-      let baseline = baselines.get(p.portKey);
-      if (baseline === undefined) {
-        baseline = baselineOf(
-          state.ports.get(p.portKey),
-          p.port,
-          p.transport,
-          horizons.get(p.portKey)!,
-          this.config,
-        );
-        baselines.set(p.portKey, baseline);
+  /**
+   * Applies the batch's items one by one, in event-time order, to a working copy of the
+   * state read once: each flow is judged against exactly the flows before it, so one batch
+   * of 5,000 judges as 5,000 batches of 1 would. Collects the deltas for the one apply.
+   */
+  private judgeAll(
+    prepared: readonly PreparedItem[],
+    state: ReadResult,
+  ): { judgements: Judgement[]; deltas: DeltaBuilder } {
+    const config = this.config;
+    const work = new WorkingState(state, config);
+    const deltas = new DeltaBuilder(config);
+    const judgements: Judgement[] = [];
+    for (const p of [...prepared].sort(byEventTime)) {
+      const port = work.port(p.portKey);
+      const horizonMs = Math.max(port.maxEventMs ?? -Infinity, p.eventMs);
+      deltas.seePort(p.portKey, horizonMs);
+      // The flow is judged before it counts in its own baseline.
+      const baseline = p.opaque ? port.baseline(p, horizonMs) : null;
+      if (!p.tooLate && isNew(port.watermarks, p)) {
+        port.add(p);
+        deltas.addPort(p);
       }
-      out.push({
+      if (baseline === null) continue;
+      const score = scoreFlow(p, baseline, config);
+      const exception = this.exceptions.match(p.features);
+      const aggregate = work.aggregate(p.detectionId);
+      const newChannel = !aggregate.present;
+      if (isNew(aggregate.watermarks, p)) {
+        work.addToAggregate(aggregate, p);
+        deltas.addAggregate(p);
+      }
+      const host = work.host(p.host);
+      // Approved services add no suspicion to their hosts.
+      if (exception === null && isNew(host.watermarks, p)) {
+        const add = {
+          evidence: score.strength * (newChannel ? 1 : config.host.repeatWeight),
+          refMs: p.eventMs,
+        };
+        if (add.evidence > 0) {
+          work.addToHost(host, add);
+          deltas.addHost(p, add);
+        }
+      }
+      judgements.push({
         item: p,
-        score: scoreFlow(p, baseline, this.config),
+        score,
         baseline,
-        exception: this.exceptions.match(p.features),
+        exception,
+        aggregate: {
+          firstSeenMs: aggregate.firstSeenMs,
+          lastSeenMs: aggregate.lastSeenMs,
+          flowCount: aggregate.flowCount,
+          bytes: aggregate.bytes,
+          sampleFlowIds: [...aggregate.sampleFlowIds],
+        },
+        hostEvidence: host.evidence,
       });
     }
-    return out;
+    return { judgements, deltas };
   }
 
-  private detectionOf(
-    id: string,
-    group: readonly Scored[],
-    state: ReadResult,
-    hostAdds: ReadonlyMap<string, { evidence: number; refMs: number }[]>,
-    nowMs: number,
-  ): Detection {
-    const stored = state.aggregates.get(id) ?? null;
-    let first = stored?.firstSeenMs ?? Infinity;
-    let last = stored?.lastSeenMs ?? -Infinity;
-    let flowCount = stored?.flowCount ?? 0;
-    let bytes = stored?.bytes ?? 0;
-    const samples = [...(stored?.sampleFlowIds ?? [])];
-    let best = group[0]!;
-    for (const s of group) {
-      if (s.score.points > best.score.points) best = s;
-      const p = s.item;
-      first = Math.min(first, p.features.flow.startMs);
-      last = Math.max(last, p.eventMs);
-      if (!isNew(stored?.watermarks, p)) continue;
-      flowCount += 1;
-      bytes += p.bytes;
-      if (samples.length < this.config.aggregation.maxSampleFlowIds)
-        samples.push(p.features.flow.flowId);
-    }
-    const p = best.item;
-    const host = state.hosts.get(p.host) ?? null;
-    let evidence = host === null ? 0 : decayTo(host, last, this.config.host.halfLifeMs);
-    for (const add of hostAdds.get(p.host) ?? [])
-      evidence += decayTo(add, Math.max(last, add.refMs), this.config.host.halfLifeMs);
+  /** The detection as it stands right after the judged flow was applied. */
+  private detectionOf(j: Judgement, nowMs: number): Detection {
+    const { item: p, aggregate: a } = j;
+    const evidence =
+      j.hostEvidence === null
+        ? 0
+        : decayTo(j.hostEvidence, a.lastSeenMs, this.config.host.halfLifeMs);
     const hostScore = Math.round(hostScoreOf(evidence, this.config.host.scale) * 10) / 10;
-    const reasons = [...best.score.reasons, ...contextReasons(flowCount, hostScore, this.config)];
+    const reasons = [...j.score.reasons, ...contextReasons(a.flowCount, hostScore, this.config)];
     const score = totalScore(reasons);
     return {
-      id,
-      firstSeenMs: first,
-      lastSeenMs: last,
+      id: p.detectionId,
+      firstSeenMs: a.firstSeenMs,
+      lastSeenMs: a.lastSeenMs,
       windowStartMs: p.windowStartMs,
-      flowCount,
-      bytes,
+      flowCount: a.flowCount,
+      bytes: a.bytes,
       score,
       severity: severityOf(score, this.config.severity),
       verdict: p.features.verdict,
@@ -308,15 +336,51 @@ export class Scorer {
       dstPort: p.port,
       transport: p.transport,
       reasons,
-      baseline: best.baseline.snapshot,
+      baseline: j.baseline.snapshot,
       hostScore,
       attack: { analytic: ATTACK.analytic, techniques: [...ATTACK.techniques] },
-      exceptionId: best.exception?.id ?? null,
-      status: best.exception === null ? 'open' : 'suppressed',
-      sampleFlowIds: samples,
+      exceptionId: j.exception?.id ?? null,
+      status: j.exception === null ? 'open' : 'suppressed',
+      sampleFlowIds: [...a.sampleFlowIds],
       updatedMs: nowMs,
     };
   }
+}
+
+/** Event time, then the flow's start, then its place in its partition: a total order. */
+function byEventTime(a: PreparedItem, b: PreparedItem): number {
+  return (
+    a.eventMs - b.eventMs ||
+    a.features.flow.startMs - b.features.flow.startMs ||
+    (a.pid < b.pid ? -1 : a.pid > b.pid ? 1 : 0) ||
+    (a.offset < b.offset ? -1 : a.offset > b.offset ? 1 : 0)
+  );
+}
+
+/**
+ * Marks the flows that arrived after their partition's event time had passed them by more
+ * than the allowed lateness. Judged in offset order, partition by partition, so where a
+ * batch boundary falls does not change which flows are late.
+ */
+function judgeLateness(
+  prepared: readonly PreparedItem[],
+  start: ReadonlyMap<string, number>,
+  allowedLatenessMs: number,
+): { watermarks: Map<string, number>; tooLate: number } {
+  const watermarks = new Map(start);
+  let tooLate = 0;
+  const inOffsetOrder = [...prepared].sort((a, b) =>
+    a.pid < b.pid ? -1 : a.pid > b.pid ? 1 : a.offset < b.offset ? -1 : a.offset > b.offset ? 1 : 0,
+  );
+  for (const p of inOffsetOrder) {
+    const wm = watermarks.get(p.pid) ?? -Infinity;
+    if (p.eventMs < wm - allowedLatenessMs) {
+      p.tooLate = true;
+      tooLate += 1;
+    }
+    if (p.eventMs > wm) watermarks.set(p.pid, p.eventMs);
+  }
+  return { watermarks, tooLate };
 }
 
 export function createScorer(options: ScorerOptions): Scorer {
@@ -363,16 +427,3 @@ function readRequestOf(prepared: readonly PreparedItem[], tierCount: number) {
     tierCount,
   };
 }
-
-export function groupBy<T>(items: readonly T[], keyOf: (t: T) => string): Map<string, T[]> {
-  const out = new Map<string, T[]>();
-  for (const t of items) {
-    const k = keyOf(t);
-    const list = out.get(k);
-    if (list === undefined) out.set(k, [t]);
-    else list.push(t);
-  }
-  return out;
-}
-
-export type { Scored };

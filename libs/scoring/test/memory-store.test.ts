@@ -1,5 +1,5 @@
 import { MemoryExceptionStore, MemoryScorerStore } from '@opaqueflow/scoring';
-import { runStoreSuite } from '@opaqueflow/scoring/testing';
+import { runBatchingProperty, runStoreSuite } from '@opaqueflow/scoring/testing';
 
 runStoreSuite('the memory store', () => {
   const store = new MemoryScorerStore();
@@ -16,3 +16,18 @@ runStoreSuite('the memory store', () => {
     close: () => store.close(),
   });
 });
+
+runBatchingProperty(
+  'memory store',
+  () => {
+    const store = new MemoryScorerStore();
+    return Promise.resolve({
+      store,
+      openStore: () => Promise.resolve(store),
+      exceptionAdmin: { put: () => Promise.resolve(), remove: () => Promise.resolve() },
+      openExceptionSource: () => Promise.resolve(new MemoryExceptionStore()),
+      close: () => store.close(),
+    });
+  },
+  150,
+);

@@ -65,11 +65,7 @@ export class EmbeddedPipeline {
       };
     });
     const result = await this.scorer.processBatch(items);
-    const byId = new Map(result.detections.map((d) => [d.id, d]));
-    return features.map((f, i) => {
-      const id = result.itemDetectionIds[i] ?? null;
-      return { features: f, detection: id === null ? null : (byId.get(id) ?? null) };
-    });
+    return features.map((f, i) => ({ features: f, detection: result.itemDetections[i] ?? null }));
   }
 
   close(): void {
@@ -78,21 +74,20 @@ export class EmbeddedPipeline {
 }
 
 /**
- * A whole capture through the pipeline in event-time order and small batches, so each
- * port's baseline learns from the flows before it as a live scorer's would; one huge batch
- * would judge every flow against an empty baseline.
+ * A whole capture through the pipeline in event-time order. The scorer judges each flow
+ * against the flows before it whatever the batch size, so batches are only a memory bound.
  */
 export async function analyzeFlows(
   flows: readonly FlowRecord[],
   options: EmbeddedOptions & { readonly batchSize?: number } = {},
 ): Promise<AnalyzedFlow[]> {
   const pipeline = new EmbeddedPipeline({ clock: 'event', ...options });
-  const batchSize = Math.max(1, options.batchSize ?? 8);
+  const batchSize = Math.max(1, options.batchSize ?? 1000);
   try {
     const ordered = [...flows].sort((a, b) => a.endMs - b.endMs || a.startMs - b.startMs);
     const out: AnalyzedFlow[] = [];
     for (let i = 0; i < ordered.length; i += batchSize)
-      out.push(...(await pipeline.process(ordered.slice(i, i + batchSize))));
+      for (const a of await pipeline.process(ordered.slice(i, i + batchSize))) out.push(a);
     return out;
   } finally {
     pipeline.close();

@@ -68,11 +68,21 @@ export function runStoreSuite(name: string, factory: StoreFactory): void {
         'randomness',
         'no-key-exchange',
         'non-standard-port',
-        'new-port',
         'direction',
         'repetition',
       ])
         assert.ok(codes.includes(c), `reason ${c} in ${codes.join(',')}`);
+      // Only the first flow met a port never seen; the 29 after it met that flow's baseline.
+      const firstCodes = r.itemDetections[0]?.reasons.map((x) => x.code) ?? [];
+      assert.ok(firstCodes.includes('new-port'), firstCodes.join(','));
+      assert.equal(r.itemDetections[0]?.flowCount, 1);
+      assert.ok(!codes.includes('new-port'));
+      // The last flow's baseline holds the 29 before it: out of learning, and all opaque, so
+      // opaque traffic is not rare on this port.
+      assert.equal(d.baseline.flows, 29);
+      assert.equal(d.baseline.learning, false);
+      assert.ok(!codes.includes('rare-on-port'));
+      assert.equal(r.itemDetections[29], d);
       assert.equal(d.reasons.find((x) => x.code === 'non-standard-port')?.value, 8444);
       assert.equal(d.reasons.find((x) => x.code === 'direction')?.value, 'internal->external');
       assert.equal(d.score, Math.round(d.reasons.reduce((s, x) => s + x.points, 0)));
