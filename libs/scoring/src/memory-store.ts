@@ -210,6 +210,12 @@ export class MemoryScorerStore implements ScorerStore {
     return Promise.resolve(tally);
   }
 
+  /** Port baseline keys held now (see portKeyOf): what the query service lists as /v1/ports. */
+  portKeys(): string[] {
+    const now = this.clock();
+    return [...this.ports].filter(([, e]) => e.expiresAtMs > now).map(([k]) => k);
+  }
+
   /** Entries currently held (expired ones are dropped first). */
   size(): { ports: number; aggregates: number; hosts: number } {
     const now = this.clock();
