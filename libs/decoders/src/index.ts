@@ -8,12 +8,15 @@ export {
 export type { CapturedPacket, CaptureFormat, CaptureStats, FrameSink } from './capture/types.js';
 export { LinkType, newCaptureStats, totalRejected } from './capture/types.js';
 export { CaptureReader, readCapture } from './capture/reader.js';
+export { isPcapMagic } from './capture/pcap.js';
+export { isPcapngMagic } from './capture/pcapng.js';
 export type { DecodedPacket } from './capture/packet.js';
 export { decodePacket, newDecodedPacket, payloadOf } from './capture/packet.js';
 export { formatIpv4, formatIpv6 } from './capture/address.js';
 export type { FlowTableOptions, CompiledFlowTableOptions } from './assembly/options.js';
 export { compileFlowTableOptions, DEFAULT_FLOW_TABLE_OPTIONS } from './assembly/options.js';
 export { FlowTable } from './assembly/flow-table.js';
+export type { FlowEnding, FlowSink } from './assembly/flow-table.js';
 export type { CaptureFlowOptions } from './assembly/capture-flows.js';
 export {
   PacketFlowAssembler,

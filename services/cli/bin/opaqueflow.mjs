@@ -10,9 +10,11 @@ const built = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 if (!existsSync(source)) {
   await import(pathToFileURL(built).href);
 } else {
+  // tsx resolved from here, not from the caller's directory: the bin works from anywhere.
+  const tsx = import.meta.resolve('tsx');
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', '--conditions=source', source, ...process.argv.slice(2)],
+    ['--import', tsx, '--conditions=source', source, ...process.argv.slice(2)],
     { stdio: 'inherit' },
   );
   // The child does the work: pass stop signals on and leave with its exit status.

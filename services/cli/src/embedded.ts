@@ -39,6 +39,7 @@ const EMBEDDED_TOPIC = 'embedded';
 export class EmbeddedPipeline {
   private readonly extract: (flow: FlowRecord) => FlowFeatures;
   private readonly scorer: Scorer;
+  private readonly store: MemoryScorerStore;
   private eventClock = 0;
   private offset = 0n;
 
@@ -46,9 +47,10 @@ export class EmbeddedPipeline {
     this.extract = createFeatureExtractor(options.features);
     const clock =
       options.clock === 'event' ? (): number => this.eventClock : (): number => Date.now();
+    this.store = new MemoryScorerStore(clock);
     this.scorer = new Scorer({
       config: compileScorerConfig(options.scoring),
-      store: new MemoryScorerStore(clock),
+      store: this.store,
       exceptions: options.exceptions ?? new MemoryExceptionStore(),
       clock,
     });
@@ -68,6 +70,11 @@ export class EmbeddedPipeline {
     return features.map((f, i) => ({ features: f, detection: result.itemDetections[i] ?? null }));
   }
 
+  /** Entries the in-memory store holds (expired ones are dropped first). */
+  stateSize(): { ports: number; aggregates: number; hosts: number } {
+    return this.store.size();
+  }
+
   close(): void {
     this.scorer.close();
   }
@@ -76,19 +83,21 @@ export class EmbeddedPipeline {
 /**
  * A whole capture through the pipeline in event-time order. The scorer judges each flow
  * against the flows before it whatever the batch size, so batches are only a memory bound.
+ * Each flow is handed to `each` as soon as its batch is scored: nothing here grows with
+ * the input beyond the flows themselves.
  */
 export async function analyzeFlows(
   flows: readonly FlowRecord[],
+  each: (flow: AnalyzedFlow) => void | Promise<void>,
   options: EmbeddedOptions & { readonly batchSize?: number } = {},
-): Promise<AnalyzedFlow[]> {
+): Promise<void> {
   const pipeline = new EmbeddedPipeline({ clock: 'event', ...options });
   const batchSize = Math.max(1, options.batchSize ?? 1000);
   try {
-    const ordered = [...flows].sort((a, b) => a.endMs - b.endMs || a.startMs - b.startMs);
-    const out: AnalyzedFlow[] = [];
+    const ordered = flows.slice().sort((a, b) => a.endMs - b.endMs || a.startMs - b.startMs);
     for (let i = 0; i < ordered.length; i += batchSize)
-      for (const a of await pipeline.process(ordered.slice(i, i + batchSize))) out.push(a);
-    return out;
+      for (const analyzed of await pipeline.process(ordered.slice(i, i + batchSize)))
+        await each(analyzed);
   } finally {
     pipeline.close();
   }

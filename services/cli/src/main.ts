@@ -1,33 +1,52 @@
-import { analyze } from './analyze.js';
-import { parseAnalyzeArgs, UsageError } from './args.js';
+import { readFileSync } from 'node:fs';
+import { analyzeCommand } from './analyze.js';
+import type { Command } from './args.js';
+import { UsageError, wantsHelp } from './args.js';
 import { InputError } from './inputs.js';
-import { start } from './start.js';
+import { startCommand } from './start.js';
 
-const USAGE = `usage: opaqueflow <command>
-  start                                       run the embedded pipeline
-  analyze [--all] [--format jsonl|table] <file…>   pcap, pcapng or IPFIX files
+/** The subcommands: one entry each, in the order `opaqueflow --help` lists them. */
+const COMMANDS: Readonly<Record<string, Command>> = {
+  start: startCommand,
+  analyze: analyzeCommand,
+};
+
+function usage(): string {
+  const lines = Object.values(COMMANDS).map((c) => `  ${c.summary}`);
+  return `usage: opaqueflow <command> [options]   (opaqueflow <command> --help for its options)
+${lines.join('\n')}
+  --version                                   print the version
 `;
+}
+
+/** The package's own version, from its package.json (one level above src/ and dist/). */
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
 
 async function main(argv: readonly string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  switch (command) {
-    case 'analyze': {
-      const out = await analyze(parseAnalyzeArgs(rest));
-      for (const w of out.warnings) process.stderr.write(`opaqueflow: ${w}\n`);
-      process.stdout.write(out.stdout);
-      return 0;
-    }
-    case 'start':
-      return await start(rest);
-    case undefined:
-    case 'help':
-    case '--help':
-    case '-h':
-      process.stdout.write(USAGE);
-      return 0;
-    default:
-      throw new UsageError(`unknown command "${command}" (try: start, analyze)`);
+  const [name, ...rest] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    process.stdout.write(usage());
+    return 0;
   }
+  if (name === '--version' || name === '-V' || name === 'version') {
+    process.stdout.write(`opaqueflow ${version()}\n`);
+    return 0;
+  }
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (command === undefined)
+    throw new UsageError(
+      `unknown command "${name}" (try: ${Object.keys(COMMANDS).join(', ')}, --help)`,
+    );
+  if (wantsHelp(rest)) {
+    process.stdout.write(command.usage);
+    return 0;
+  }
+  return await command.run(rest);
 }
 
 main(process.argv.slice(2)).then(

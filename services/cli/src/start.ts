@@ -1,6 +1,10 @@
+import { parseArgs } from 'node:util';
 import { FlowExportListeners } from '@opaqueflow/svc-ingest';
+import type { Command } from './args.js';
+import { UsageError, usageErrors } from './args.js';
 import { EmbeddedPipeline } from './embedded.js';
-import { UsageError } from './args.js';
+import { totalsLine } from './totals.js';
+import type { PipelineTotals } from './totals.js';
 
 export interface StartArgs {
   readonly host: string;
@@ -9,59 +13,98 @@ export interface StartArgs {
   readonly sflowPort: number | null;
   /** Stop after this many seconds (null: until SIGINT/SIGTERM). */
   readonly durationS: number | null;
+  /** Seconds between status lines on stderr (null: none). */
+  readonly statusIntervalS: number | null;
 }
 
-const DEFAULTS: StartArgs = {
-  // Loopback by default: listening on every interface is a choice the user makes.
-  host: '127.0.0.1',
-  netflowPort: 2055,
-  ipfixPort: 4739,
-  sflowPort: 6343,
-  durationS: null,
-};
+const USAGE = `usage: opaqueflow start [options]
 
-function portOf(flag: string, value: string | undefined): number | null {
+Runs the embedded pipeline: NetFlow v5/v9, IPFIX (UDP and TCP) and sFlow listeners feed
+features and the scorer in this process. Each new or updated detection goes to stdout as
+one JSON line; status and totals (datagrams, records, flows, drops by reason) to stderr.
+
+  --host ADDRESS          address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)
+  --netflow-port PORT     NetFlow v5/v9 UDP port (default 2055; 0 picks a free one; off)
+  --ipfix-port PORT       IPFIX UDP and TCP port (default 4739; 0 picks a free one; off)
+  --sflow-port PORT       sFlow v5 UDP port (default 6343; 0 picks a free one; off)
+  --duration SECONDS      stop after this long (default: until Ctrl-C / SIGTERM)
+  --status-interval SECONDS
+                          seconds between totals lines on stderr (default 60; off)
+  -h, --help              this text
+
+Exit status: 0 after a clean stop; 2 bad usage.
+`;
+
+function portOf(flag: string, value: string | undefined, fallback: number): number | null {
+  if (value === undefined) return fallback;
   if (value === 'off') return null;
-  const n = Number(value);
-  if (value === undefined || !Number.isInteger(n) || n < 0 || n > 65535)
-    throw new UsageError(`${flag} must be a port number 0–65535 or "off", not "${value ?? ''}"`);
+  const n = /^\d{1,5}$/.test(value) ? Number(value) : NaN;
+  if (!(n <= 65535))
+    throw new UsageError(`${flag} must be a port number 0–65535 or "off", not "${value}"`);
   return n;
 }
 
+function secondsOf(
+  flag: string,
+  value: string | undefined,
+  fallback: number | null,
+): number | null {
+  if (value === undefined) return fallback;
+  if (value === 'off') return null;
+  const s = value.trim() === '' ? NaN : Number(value);
+  if (!Number.isFinite(s) || s <= 0)
+    throw new UsageError(`${flag} must be a positive number of seconds, not "${value}"`);
+  return s;
+}
+
 export function parseStartArgs(argv: readonly string[]): StartArgs {
-  const args: { -readonly [K in keyof StartArgs]: StartArgs[K] } = { ...DEFAULTS };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i]!;
-    const value = argv[i + 1];
-    switch (flag) {
-      case '--host':
-        if (value === undefined) throw new UsageError('--host needs an address');
-        args.host = value;
-        break;
-      case '--netflow-port':
-        args.netflowPort = portOf(flag, value);
-        break;
-      case '--ipfix-port':
-        args.ipfixPort = portOf(flag, value);
-        break;
-      case '--sflow-port':
-        args.sflowPort = portOf(flag, value);
-        break;
-      case '--duration': {
-        const s = Number(value);
-        if (!Number.isFinite(s) || s <= 0)
-          throw new UsageError(
-            `--duration must be a positive number of seconds, not "${value ?? ''}"`,
-          );
-        args.durationS = s;
-        break;
-      }
-      default:
-        throw new UsageError(`unknown option "${flag}" for start`);
-    }
-    i += 1;
-  }
-  return args;
+  const { values } = usageErrors('start', () =>
+    parseArgs({
+      args: [...argv],
+      options: {
+        host: { type: 'string' },
+        'netflow-port': { type: 'string' },
+        'ipfix-port': { type: 'string' },
+        'sflow-port': { type: 'string' },
+        duration: { type: 'string' },
+        'status-interval': { type: 'string' },
+      },
+      allowPositionals: false,
+      strict: true,
+    }),
+  );
+  const host = values.host ?? '127.0.0.1';
+  if (host.trim() === '') throw new UsageError('--host needs an address, not ""');
+  return {
+    // Loopback by default: listening on every interface is a choice the user makes.
+    host,
+    netflowPort: portOf('--netflow-port', values['netflow-port'], 2055),
+    ipfixPort: portOf('--ipfix-port', values['ipfix-port'], 4739),
+    sflowPort: portOf('--sflow-port', values['sflow-port'], 6343),
+    durationS: secondsOf('--duration', values.duration, null),
+    statusIntervalS: secondsOf('--status-interval', values['status-interval'], 60),
+  };
+}
+
+/** setTimeout holds a signed 32-bit delay; longer waits are chained. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Calls `done` after `ms` however long that is; returns a cancel function. */
+export function afterLong(ms: number, done: () => void): () => void {
+  const deadline = Date.now() + ms;
+  let timer: NodeJS.Timeout;
+  const arm = (): void => {
+    const left = deadline - Date.now();
+    if (left <= 0) return done();
+    timer = setTimeout(arm, Math.min(left, MAX_TIMER_MS));
+    timer.unref();
+  };
+  arm();
+  return () => clearTimeout(timer);
+}
+
+function status(line: string): void {
+  process.stderr.write(`opaqueflow: ${line}\n`);
 }
 
 /**
@@ -72,8 +115,7 @@ export function parseStartArgs(argv: readonly string[]): StartArgs {
 export async function start(argv: readonly string[]): Promise<number> {
   const args = parseStartArgs(argv);
   const pipeline = new EmbeddedPipeline({ clock: 'wall' });
-  let flows = 0;
-  let detections = 0;
+  const totals: { flows: number; detections: number } = { flows: 0, detections: 0 };
   const listeners = new FlowExportListeners({
     host: args.host,
     netflowPort: args.netflowPort,
@@ -85,15 +127,21 @@ export async function start(argv: readonly string[]): Promise<number> {
         process.stderr.write(`opaqueflow: ${message} ${JSON.stringify(fields)}\n`),
     },
     onRecords: async (records) => {
-      flows += records.length;
+      totals.flows += records.length;
       const seen = new Set<string>();
       for (const { detection } of await pipeline.process(records)) {
         if (detection === null || seen.has(detection.id)) continue;
         seen.add(detection.id);
-        detections += 1;
+        totals.detections += 1;
         process.stdout.write(JSON.stringify(detection) + '\n');
       }
     },
+  });
+  const snapshot = (): PipelineTotals => ({
+    listeners: listeners.stats(),
+    flows: totals.flows,
+    detections: totals.detections,
+    state: pipeline.stateSize(),
   });
   const ports = await listeners.start();
   const listening = [
@@ -101,21 +149,44 @@ export async function start(argv: readonly string[]): Promise<number> {
     ports.ipfixUdp === null ? null : `IPFIX udp/${ports.ipfixUdp} tcp/${ports.ipfixTcp}`,
     ports.sflow === null ? null : `sFlow udp/${ports.sflow}`,
   ].filter((x) => x !== null);
-  process.stderr.write(
-    `opaqueflow: embedded pipeline listening on ${args.host} for ${listening.join(', ')}; detections go to stdout as JSON lines (Ctrl-C stops)\n` +
-      'opaqueflow: flows are judged on payload evidence: sFlow raw packet headers, IPFIX payload sections (313-315) or YAF payload; ' +
-      'exports without it (NetFlow v5, plain softflowd) are counted as insufficient. For a capture file: opaqueflow analyze <file>\n',
+  status(
+    `embedded pipeline listening on ${args.host} for ${listening.join(', ')}; detections go to stdout as JSON lines (Ctrl-C stops)`,
+  );
+  status(
+    'flows are judged on payload evidence: sFlow raw packet headers, IPFIX payload sections (313-315) or YAF payload; ' +
+      'exports without it (NetFlow v5, plain softflowd) are counted as insufficient. For a capture file: opaqueflow analyze <file>',
   );
 
+  const ticker =
+    args.statusIntervalS === null
+      ? null
+      : setInterval(
+          () => status(`running: ${totalsLine(snapshot())}`),
+          Math.min(args.statusIntervalS * 1000, MAX_TIMER_MS),
+        );
+  ticker?.unref();
+  let cancelDuration = (): void => undefined;
   await new Promise<void>((resolve) => {
     const stop = (): void => resolve();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
-    if (args.durationS !== null) setTimeout(stop, args.durationS * 1000).unref();
+    if (args.durationS !== null) cancelDuration = afterLong(args.durationS * 1000, stop);
   });
+  cancelDuration();
+  if (ticker !== null) clearInterval(ticker);
   await listeners.idle();
   await listeners.close();
+  const final = snapshot();
   pipeline.close();
-  process.stderr.write(`opaqueflow: stopped after ${flows} flows, ${detections} detections\n`);
+  status(
+    `stopped after ${final.flows} flows, ${final.detections} detections; totals: ${totalsLine(final)}`,
+  );
   return 0;
 }
+
+export const startCommand: Command = {
+  summary:
+    'start [--host A] [--netflow-port P] [--ipfix-port P] [--sflow-port P] [--duration S]   run the embedded pipeline',
+  usage: USAGE,
+  run: start,
+};

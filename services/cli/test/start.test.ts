@@ -15,6 +15,7 @@ import { PAYLOAD_FIELDS, tcpFlowRecord } from './ipfix-fixture.js';
 const bin = fileURLToPath(new URL('../bin/opaqueflow.mjs', import.meta.url));
 
 test('start runs the embedded pipeline: an IPFIX export of an opaque flow becomes a detection on stdout', async () => {
+  // 25.5 days: past setTimeout's 2^31 ms, which used to fire at once and stop start.
   const child = spawn(
     process.execPath,
     [
@@ -27,7 +28,7 @@ test('start runs the embedded pipeline: an IPFIX export of an opaque flow become
       '--ipfix-port',
       '0',
       '--duration',
-      '60',
+      '2200000',
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );

@@ -4,6 +4,7 @@ import { countIgnored, countRejected, newCaptureStats } from '../capture/types.j
 import { decodePacket, newDecodedPacket } from '../capture/packet.js';
 import { CaptureReader } from '../capture/reader.js';
 import { FlowTable } from './flow-table.js';
+import type { FlowSink } from './flow-table.js';
 import type { FlowTableOptions } from './options.js';
 
 export type CaptureFlowOptions = FlowTableOptions;
@@ -18,7 +19,7 @@ export class PacketFlowAssembler {
   private readonly packet = newDecodedPacket();
 
   constructor(
-    onFlow: (flow: FlowRecord) => void,
+    onFlow: FlowSink,
     options: CaptureFlowOptions = {},
     stats: CaptureStats = newCaptureStats(),
   ) {
@@ -68,7 +69,7 @@ export class CaptureFlowDecoder {
   private readonly assembler: PacketFlowAssembler;
   private readonly reader: CaptureReader;
 
-  constructor(onFlow: (flow: FlowRecord) => void, options: CaptureFlowOptions = {}) {
+  constructor(onFlow: FlowSink, options: CaptureFlowOptions = {}) {
     this.stats = newCaptureStats();
     this.assembler = new PacketFlowAssembler(onFlow, options, this.stats);
     const assembler = this.assembler;

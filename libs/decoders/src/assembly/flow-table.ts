@@ -13,6 +13,25 @@ import { BufferPool } from './buffer-pool.js';
 /** Fragment ids remembered to attribute later fragments; older ones are forgotten first. */
 const MAX_FRAGMENT_KEYS = 8192;
 
+/** Why a record ended, and whether it carries on a flow that a bound cut off earlier. */
+export interface FlowEnding {
+  readonly reason: FlowEvictionReason;
+  /**
+   * flowId of the earlier record of the same five-tuple that the table ended early (flow
+   * limit, memory limit, active timeout): the two records are parts of one split flow.
+   */
+  readonly continues: string | null;
+}
+
+export type FlowSink = (flow: FlowRecord, ending: FlowEnding) => void;
+
+/** Endings that cut a flow short: a later packet of its five-tuple continues it. */
+const CUTS: ReadonlySet<FlowEvictionReason> = new Set([
+  'flow-limit',
+  'memory-limit',
+  'active-timeout',
+]);
+
 /**
  * Bidirectional flow table: packets in (capture order), FlowRecords out through `onFlow`
  * when a flow ends (timeouts, TCP close, bounds) or on `flush()`. Time is capture time:
@@ -23,13 +42,15 @@ export class FlowTable {
   readonly stats: CaptureStats;
   private readonly flows = new Map<string, FlowState>();
   private readonly fragments = new Map<string, string>();
+  /** Keys of flows cut short → the flowId of their last record (bounded by maxFlows). */
+  private readonly cut = new Map<string, string>();
   private clockMs = -Infinity;
   private lastSweepMs = -Infinity;
   private bufferedBytes = 0;
   private readonly pool: BufferPool;
 
   constructor(
-    private readonly onFlow: (flow: FlowRecord) => void,
+    private readonly onFlow: FlowSink,
     options: FlowTableOptions = {},
     stats: CaptureStats = newCaptureStats(),
   ) {
@@ -81,6 +102,7 @@ export class FlowTable {
   flush(reason: FlowEvictionReason = 'end-of-capture'): void {
     for (const flow of [...this.flows.values()]) this.end(flow, reason);
     this.fragments.clear();
+    this.cut.clear();
   }
 
   private sweep(): void {
@@ -130,6 +152,12 @@ export class FlowTable {
       p.dstPort,
       p.timestampMs,
     );
+    const continues = this.cut.get(key);
+    if (continues !== undefined) {
+      this.cut.delete(key);
+      flow.continues = continues;
+      this.stats.flowsSplit++;
+    }
     this.flows.set(key, flow);
     return flow;
   }
@@ -211,7 +239,17 @@ export class FlowTable {
     this.stats.flowsEmitted++;
     const record = flow.toRecord();
     flow.release();
-    this.onFlow(record);
+    if (CUTS.has(reason)) this.rememberCut(flow.key, record.flowId);
+    this.onFlow(record, { reason, continues: flow.continues });
+  }
+
+  private rememberCut(key: string, flowId: string): void {
+    this.cut.delete(key);
+    if (this.cut.size >= this.options.maxFlows) {
+      const oldest = this.cut.keys().next();
+      if (oldest.done !== true) this.cut.delete(oldest.value);
+    }
+    this.cut.set(key, flowId);
   }
 }
 

@@ -36,6 +36,8 @@ export class FlowState {
   prefixB: PayloadPrefix | null = null;
   /** Buffer bytes this flow holds, as last reported to the table. */
   buffered = 0;
+  /** flowId of the record this one continues after the table cut the flow short. */
+  continues: string | null = null;
 
   constructor(
     readonly key: string,

@@ -1,3 +1,4 @@
+import type { CaptureRejectReason } from '../errors.js';
 import type { CapturedPacket, CaptureStats, FrameSink } from './types.js';
 import { countRejected, newCaptureStats } from './types.js';
 import { isPcapMagic, PcapParser } from './pcap.js';
@@ -26,6 +27,8 @@ export class CaptureReader {
   private waiting: Uint8Array[] = [];
   private waitingBytes = 0;
   private need = 0;
+  /** Input bytes before `pending`: the absolute offset of what the parser sees next. */
+  private consumed = 0;
   private stopped = false;
   private readonly onFrame: FrameSink;
 
@@ -77,20 +80,30 @@ export class CaptureReader {
       }
       this.parser = this.pickParser(buf);
       if (this.parser === null) {
-        this.stopped = true;
-        this.pending = new Uint8Array(0);
+        this.stop(0, 'unknown-capture-format');
         return;
       }
     }
+    const counts = { ...this.stats.rejected };
     const step = this.parser.parse(buf, 0);
     if (step.fatal) {
-      this.stopped = true;
-      this.pending = new Uint8Array(0);
+      this.stop(this.consumed + step.offset, newestReason(counts, this.stats.rejected));
       return;
     }
+    this.consumed += step.offset;
     this.need = step.need;
     // Keep only the unparsed tail, copied, so the caller may reuse its chunk.
     this.pending = step.offset < buf.length ? buf.slice(step.offset) : new Uint8Array(0);
+  }
+
+  /** Gives up at `byte` (absolute): everything from there on is counted unread at end(). */
+  private stop(byte: number, reason: CaptureRejectReason): void {
+    this.stopped = true;
+    this.stats.stoppedAt = { byte, reason };
+    this.consumed = byte;
+    this.pending = new Uint8Array(0);
+    this.waiting = [];
+    this.waitingBytes = 0;
   }
 
   private pendingBytes(): number {
@@ -100,10 +113,22 @@ export class CaptureReader {
   /** No more input: whatever is left is a truncated record or block. */
   end(): CaptureStats {
     if (!this.stopped) {
+      const left = this.pendingBytes();
       if (this.parser === null) {
-        if (this.pending.length > 0) countRejected(this.stats, 'unknown-capture-format');
-      } else this.parser.finish(this.pendingBytes());
+        if (this.pending.length > 0) {
+          countRejected(this.stats, 'unknown-capture-format');
+          this.stats.stoppedAt = { byte: this.consumed, reason: 'unknown-capture-format' };
+        }
+      } else if (left > 0) {
+        const counts = { ...this.stats.rejected };
+        this.parser.finish(left);
+        this.stats.stoppedAt = {
+          byte: this.consumed,
+          reason: newestReason(counts, this.stats.rejected),
+        };
+      }
     }
+    this.stats.bytesUnread = this.stats.bytesRead - this.consumed;
     this.pending = new Uint8Array(0);
     this.waiting = [];
     this.waitingBytes = 0;
@@ -124,6 +149,16 @@ export class CaptureReader {
     countRejected(this.stats, 'unknown-capture-format');
     return null;
   }
+}
+
+/** The reason whose count went up between two snapshots of stats.rejected. */
+function newestReason(
+  before: Partial<Record<CaptureRejectReason, number>>,
+  after: Partial<Record<CaptureRejectReason, number>>,
+): CaptureRejectReason {
+  for (const [reason, n] of Object.entries(after) as [CaptureRejectReason, number][])
+    if (n !== (before[reason] ?? 0)) return reason;
+  return 'unknown-capture-format';
 }
 
 function concat(parts: Uint8Array[]): Uint8Array {

@@ -47,6 +47,13 @@ export type CaptureFormat = 'pcap' | 'pcapng' | 'unknown';
 export interface CaptureStats {
   format: CaptureFormat;
   bytesRead: number;
+  /**
+   * Where reading stopped early and why: an unrecoverable record or block (a bad length,
+   * no way to find the next boundary) or the input ending inside one. Null when every byte
+   * was read. `bytesUnread` counts the bytes from that point to the end of the input.
+   */
+  stoppedAt: { readonly byte: number; readonly reason: CaptureRejectReason } | null;
+  bytesUnread: number;
   /** Frames the reader produced (pcap records, pcapng packet blocks). */
   packetsRead: number;
   /** Frames that reached the flow table as IPv4/IPv6 packets. */
@@ -59,6 +66,8 @@ export interface CaptureStats {
   /** IP fragments seen (not reassembled; later fragments are attributed to their flow). */
   ipFragments: number;
   flowsEmitted: number;
+  /** Records that continue a flow the table cut short (flow/memory limit, active timeout). */
+  flowsSplit: number;
   /** Flows that left the table, by why. */
   evictions: Partial<Record<string, number>>;
   /** TCP segments whose bytes fell inside the prefix window but were already held. */
@@ -73,6 +82,8 @@ export function newCaptureStats(): CaptureStats {
   return {
     format: 'unknown',
     bytesRead: 0,
+    stoppedAt: null,
+    bytesUnread: 0,
     packetsRead: 0,
     packetsDecoded: 0,
     blocksSkipped: 0,
@@ -80,6 +91,7 @@ export function newCaptureStats(): CaptureStats {
     ignored: {},
     ipFragments: 0,
     flowsEmitted: 0,
+    flowsSplit: 0,
     evictions: {},
     tcpRetransmittedSegments: 0,
     tcpOutOfOrderSegments: 0,

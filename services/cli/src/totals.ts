@@ -1,0 +1,37 @@
+import type { ListenerStats } from '@opaqueflow/svc-ingest';
+
+/** What `start` reports while running and on stop. */
+export interface PipelineTotals {
+  readonly listeners: ListenerStats;
+  readonly flows: number;
+  readonly detections: number;
+  /** Entries the embedded pipeline holds (bounded: expired ones are swept). */
+  readonly state: { readonly ports: number; readonly aggregates: number; readonly hosts: number };
+}
+
+function n(x: number): string {
+  return x.toLocaleString('en-US');
+}
+
+/**
+ * One line: what came in (datagrams and TCP messages, records, flows), what came out, and
+ * every drop by stage and reason, so loss is visible without reading the logs.
+ */
+export function totalsLine(t: PipelineTotals): string {
+  const s = t.listeners;
+  const reasons = Object.entries(s.decoder.rejects)
+    .filter(([, count]) => count > 0)
+    .map(([reason, count]) => `${reason} ${n(count)}`);
+  const drops = [
+    `socket ${n(s.drops.socket)}`,
+    `decode ${n(s.drops.decode)}${reasons.length > 0 ? ` (${reasons.join(', ')})` : ''}`,
+    `template-missing ${n(s.drops['template-missing'])}`,
+    `queue-full ${n(s.drops['queue-full'])}`,
+  ];
+  return (
+    `${n(s.packetsReceived)} datagrams/messages received, ${n(s.decoder.records)} records decoded, ` +
+    `${n(t.flows)} flows, ${n(t.detections)} detections, ${n(s.queued)} queued; ` +
+    `drops: ${drops.join(', ')}; ` +
+    `state: ${n(t.state.aggregates)} aggregates, ${n(t.state.hosts)} hosts, ${n(t.state.ports)} ports`
+  );
+}
