@@ -1,7 +1,8 @@
 /**
  * Lua scripts: each checks its key's watermark for the delta's source partition and applies
  * the delta in the same atomic step. Return 0 applied, 1 replayed (already applied), 2
- * conflict (the watermark moved into the delta's range since the scorer read it).
+ * conflict (the watermark moved into the delta's range since the scorer read it); the
+ * aggregate script returns that status first, then the aggregate's totals.
  *
  * Numbers are written with %.17g so doubles round-trip exactly and replays stay
  * byte-identical; offsets are 20-digit zero-padded strings compared as strings.
@@ -122,10 +123,24 @@ end
 return 0
 `;
 
-/** KEYS: aggregate. ARGV: pid, min, max, ttl, first, last, count, bytes, maxSamples, samples (comma-joined). */
-export const APPLY_AGGREGATE = `${GUARD}
+/**
+ * KEYS: aggregate. ARGV: pid, min, max, ttl, first, last, count, bytes, maxSamples, samples
+ * (comma-joined). Returns { status, f, l, n, b, s }: the status as the other scripts return it,
+ * then the aggregate's totals after this call (empty strings when it holds none), read in the
+ * same atomic step, so a detection built from them never shows fewer flows than were applied.
+ */
+export const APPLY_AGGREGATE = `
 local k = KEYS[1]
-local cur = redis.call('HMGET', k, 'f', 'l', 'n', 'b', 's')
+local wmField = 'w:' .. ARGV[1]
+local cur = redis.call('HMGET', k, 'f', 'l', 'n', 'b', 's', wmField)
+local wm = cur[6]
+if wm and wm >= ARGV[2] then
+  local status = 2
+  if wm >= ARGV[3] then status = 1 end
+  return { status, cur[1] or '', cur[2] or '', cur[3] or '', cur[4] or '', cur[5] or '' }
+end
+local ttl = tonumber(ARGV[4])
+local function num(x) return string.format('%.17g', x) end
 local first, last = tonumber(ARGV[5]), tonumber(ARGV[6])
 local f, l = tonumber(cur[1]), tonumber(cur[2])
 if (not f) or first < f then f = first end
@@ -143,7 +158,7 @@ for id in string.gmatch(ARGV[10], '[^,]+') do
 end
 redis.call('HSET', k, 'f', num(f), 'l', num(l), 'n', num(n), 'b', num(b), 's', s, wmField, ARGV[3])
 redis.call('PEXPIRE', k, ttl)
-return 0
+return { 0, num(f), num(l), num(n), num(b), s }
 `;
 
 /** KEYS: host. ARGV: pid, min, max, ttl, evidence, refMs, halfLifeMs. Order-independent decay, see host.ts. */

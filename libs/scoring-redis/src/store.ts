@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import type {
   AggregateState,
+  AggregateTotals,
   ApplyRequest,
   ApplyResult,
   BucketCounters,
@@ -36,6 +37,8 @@ export interface ScriptCall {
   readonly script: 'port' | 'aggregate' | 'host';
   readonly keys: readonly string[];
   readonly args: readonly string[];
+  /** The aggregate id an aggregate call updates. */
+  readonly aggregate?: string;
 }
 
 const SOURCES = { port: APPLY_PORT, aggregate: APPLY_AGGREGATE, host: APPLY_HOST } as const;
@@ -62,6 +65,19 @@ function watermarksOf(hash: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(hash)) if (k.startsWith('w:')) out[k.slice(2)] = v;
   return out;
+}
+
+/** Totals from the aggregate script's reply or an HMGET of f, l, n, b, s; null when absent. */
+function totalsOf(fields: readonly unknown[]): AggregateTotals | null {
+  const [f, l, n, b, s] = fields.map((x) => (typeof x === 'string' ? x : ''));
+  if (n === undefined || n === '') return null;
+  return {
+    firstSeenMs: Number(f),
+    lastSeenMs: Number(l),
+    flowCount: Number(n),
+    bytes: Number(b === '' ? 0 : b),
+    sampleFlowIds: s === undefined || s === '' ? [] : s.split(','),
+  };
 }
 
 function numberOrNull(v: string | null | undefined): number | null {
@@ -208,6 +224,7 @@ export class RedisScorerStore implements ScorerStore {
     for (const d of request.aggregates)
       calls.push({
         script: 'aggregate',
+        aggregate: d.id,
         keys: [this.keys.aggregate(d.id)],
         args: [
           d.pid,
@@ -241,33 +258,62 @@ export class RedisScorerStore implements ScorerStore {
 
   async apply(request: ApplyRequest): Promise<ApplyResult> {
     const calls = this.scriptCalls(request);
+    const observed = request.observeAggregates ?? [];
     const tally = { applied: 0, replayed: 0, conflicts: 0 };
-    if (calls.length === 0) return tally;
-    let pending = calls;
-    for (let attempt = 0; attempt < 2 && pending.length > 0; attempt++) {
+    const totals = new Map<string, AggregateTotals>();
+    if (calls.length === 0 && observed.length === 0) return { ...tally, aggregates: totals };
+    // Replies per call index: a pipeline (and a cluster node's share of one) runs in order,
+    // so the last reply for an aggregate is its latest state.
+    const aggregateReplies = new Map<number, AggregateTotals | null>();
+    const reads: Command[] = observed.map((id) => {
+      const k = this.keys.aggregate(id);
+      return { key: k, add: (p: Pipeline) => p.hmget(k, 'f', 'l', 'n', 'b', 's') };
+    });
+    let pending = calls.map((call, index) => ({ call, index }));
+    for (let attempt = 0; attempt < 2 && (pending.length > 0 || attempt === 0); attempt++) {
       const replies = await this.run(
-        pending.map((c) => ({
-          key: c.keys[0]!,
-          add: (p: Pipeline) => p.evalsha(SHAS[c.script], c.keys.length, ...c.keys, ...c.args),
-        })),
+        [
+          ...pending.map(({ call: c }) => ({
+            key: c.keys[0]!,
+            add: (p: Pipeline) => p.evalsha(SHAS[c.script], c.keys.length, ...c.keys, ...c.args),
+          })),
+          // Observed aggregates ride along with the first attempt: still one round trip.
+          ...(attempt === 0 ? reads : []),
+        ],
         'apply',
       );
-      const missing: ScriptCall[] = [];
+      const missing: typeof pending = [];
       replies.forEach(([err, value], j) => {
+        if (j >= pending.length) {
+          if (err !== null) throw toScoringError(err, 'apply');
+          const t = totalsOf(value as unknown[]);
+          if (t !== null) totals.set(observed[j - pending.length]!, t);
+          return;
+        }
+        const p = pending[j]!;
         if (err !== null) {
-          if (/NOSCRIPT/.test(err.message)) missing.push(pending[j]!);
+          if (/NOSCRIPT/.test(err.message)) missing.push(p);
           else throw toScoringError(err, 'apply');
           return;
         }
-        if (value === 0) tally.applied += 1;
-        else if (value === 1) tally.replayed += 1;
+        const reply = Array.isArray(value) ? (value as unknown[]) : [value];
+        const status = reply[0];
+        if (status === 0) tally.applied += 1;
+        else if (status === 1) tally.replayed += 1;
         else tally.conflicts += 1;
+        if (p.call.script === 'aggregate') aggregateReplies.set(p.index, totalsOf(reply.slice(1)));
       });
-      if (missing.length > 0) await this.loadScripts(new Set(missing.map((m) => m.script)));
+      if (missing.length > 0) await this.loadScripts(new Set(missing.map((m) => m.call.script)));
       pending = missing;
     }
     if (pending.length > 0) throw toScoringError(new Error('scripts not loadable'), 'apply');
-    return tally;
+    for (const i of [...aggregateReplies.keys()].sort((a, b) => a - b)) {
+      const id = calls[i]!.aggregate!;
+      const t = aggregateReplies.get(i)!;
+      if (t === null) totals.delete(id);
+      else totals.set(id, t);
+    }
+    return { ...tally, aggregates: totals };
   }
 
   /** Load the scripts ahead of the first batch (optional: apply loads them on NOSCRIPT). */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Redis } from 'ioredis';
-import { compileScorerConfig, Scorer } from '@opaqueflow/scoring';
+import { compileScorerConfig, Scorer, type ScorerStore } from '@opaqueflow/scoring';
 import {
   itemsOf,
   makeFeatures,
@@ -105,6 +105,63 @@ test('a batch replayed twice leaves Redis byte-for-byte as after one apply', asy
   assert.deepEqual(await dumpPrefix(admin, keyPrefix), once);
 });
 
+test('the aggregate script answers with the totals after its apply, replays and conflicts too', async () => {
+  const keyPrefix = uniquePrefix();
+  prefixes.push(keyPrefix);
+  const store = new RedisScorerStore({ client: await conn('raw-aggregate'), keyPrefix });
+  const delta = (pid: string, min: string, max: string, flowCount: number, sample: string) => ({
+    ports: [],
+    aggregates: [
+      {
+        id: 'agg-1',
+        pid,
+        minOffset: min.padStart(20, '0'),
+        maxOffset: max.padStart(20, '0'),
+        ttlMs: 60_000,
+        firstSeenMs: T0 + flowCount,
+        lastSeenMs: T0 + 1000 * flowCount,
+        flowCount,
+        bytes: 100 * flowCount,
+        sampleFlowIds: [sample],
+        maxSampleFlowIds: 2,
+      },
+    ],
+    hosts: [],
+  });
+  const totals = async (r: ReturnType<typeof delta>, observe: string[] = []) => {
+    const out = await store.apply({ ...r, observeAggregates: observe });
+    return [out.applied, out.replayed, out.conflicts, out.aggregates.get('agg-1')];
+  };
+  assert.deepEqual(await totals(delta('t:0', '0', '4', 5, 'a')), [
+    1,
+    0,
+    0,
+    { firstSeenMs: T0 + 5, lastSeenMs: T0 + 5000, flowCount: 5, bytes: 500, sampleFlowIds: ['a'] },
+  ]);
+  // Another partition's writer adds 3: its answer holds both.
+  const both = {
+    firstSeenMs: T0 + 3,
+    lastSeenMs: T0 + 5000,
+    flowCount: 8,
+    bytes: 800,
+    sampleFlowIds: ['a', 'b'],
+  };
+  assert.deepEqual(await totals(delta('t:1', '0', '2', 3, 'b')), [1, 0, 0, both]);
+  // A replay and a conflict change nothing and still answer with the current totals.
+  assert.deepEqual(await totals(delta('t:0', '0', '4', 5, 'a')), [0, 1, 0, both]);
+  assert.deepEqual(await totals(delta('t:0', '3', '9', 7, 'c')), [0, 0, 1, both]);
+  // Observed without a delta (a batch of replayed flows): the same totals, same round trip.
+  const before = store.roundTrips;
+  const seen = await store.apply({
+    ports: [],
+    aggregates: [],
+    hosts: [],
+    observeAggregates: ['agg-1', 'none'],
+  });
+  assert.deepEqual(seen.aggregates, new Map([['agg-1', both]]));
+  assert.equal(store.roundTrips - before, 1);
+});
+
 test('the Lua watermark check alone rejects replayed and overlapping deltas', async () => {
   const keyPrefix = uniquePrefix();
   prefixes.push(keyPrefix);
@@ -135,12 +192,32 @@ test('the Lua watermark check alone rejects replayed and overlapping deltas', as
     aggregates: [],
     hosts: [],
   });
-  assert.deepEqual(await store.apply(delta('10', '19')), { applied: 1, replayed: 0, conflicts: 0 });
+  assert.deepEqual(await store.apply(delta('10', '19')), {
+    applied: 1,
+    replayed: 0,
+    conflicts: 0,
+    aggregates: new Map(),
+  });
   const once = await dumpPrefix(admin, keyPrefix);
-  assert.deepEqual(await store.apply(delta('10', '19')), { applied: 0, replayed: 1, conflicts: 0 });
-  assert.deepEqual(await store.apply(delta('15', '25')), { applied: 0, replayed: 0, conflicts: 1 });
+  assert.deepEqual(await store.apply(delta('10', '19')), {
+    applied: 0,
+    replayed: 1,
+    conflicts: 0,
+    aggregates: new Map(),
+  });
+  assert.deepEqual(await store.apply(delta('15', '25')), {
+    applied: 0,
+    replayed: 0,
+    conflicts: 1,
+    aggregates: new Map(),
+  });
   assert.deepEqual(await dumpPrefix(admin, keyPrefix), once);
-  assert.deepEqual(await store.apply(delta('20', '29')), { applied: 1, replayed: 0, conflicts: 0 });
+  assert.deepEqual(await store.apply(delta('20', '29')), {
+    applied: 1,
+    replayed: 0,
+    conflicts: 0,
+    aggregates: new Map(),
+  });
   const state = await store.read({
     ports: [{ key: '7000/tcp', pids: ['t:0'] }],
     aggregates: [],
@@ -252,4 +329,63 @@ test('a batch spanning days of minute buckets on one port fits the Lua stack', a
     })
   ).ports.get('443/tcp');
   assert.ok((state?.tiers[0]?.size ?? 0) > 4000, `minute buckets kept: ${state?.tiers[0]?.size}`);
+});
+
+test('two replicas interleaving on one aggregate emit its totals after their own apply: the flow count never goes backwards', async () => {
+  const keyPrefix = uniquePrefix();
+  prefixes.push(keyPrefix);
+  const config = compileScorerConfig();
+  // Each round both replicas read before either applies (the race a live pair runs into);
+  // the gate only orders the calls, the state is real Redis on two connections.
+  let gate: { reads: number; open: () => void; opened: Promise<void> } | null = null;
+  const gated = (store: RedisScorerStore): ScorerStore => ({
+    read: async (r) => {
+      const out = await store.read(r);
+      if (gate !== null && ++gate.reads === 2) gate.open();
+      return out;
+    },
+    apply: async (r) => {
+      await gate?.opened;
+      return store.apply(r);
+    },
+    close: () => store.close(),
+  });
+  const replicas = [
+    new Scorer({
+      config,
+      store: gated(new RedisScorerStore({ client: await conn('pair-a'), keyPrefix })),
+    }),
+    new Scorer({
+      config,
+      store: gated(new RedisScorerStore({ client: await conn('pair-b'), keyPrefix })),
+    }),
+  ];
+  const flow = (i: number) =>
+    makeFeatures({ dstPort: 7444, startMs: T0 + i * 10_000, srcPort: 20_000 + i, bytesFwd: 1000 });
+  const emitted: number[][] = [[], []];
+  const rounds = 15;
+  for (let round = 0; round < rounds; round++) {
+    let open = (): void => {};
+    const opened = new Promise<void>((resolve) => (open = resolve));
+    gate = { reads: 0, open, opened };
+    await Promise.all(
+      replicas.map(async (scorer, r) => {
+        const i = round * 2 + r;
+        const result = await scorer.processBatch(itemsOf([flow(i)], r, round));
+        assert.equal(result.detections.length, 1);
+        const d = result.detections[0]!;
+        assert.equal(d.bytes, d.flowCount * (1000 + flow(i).flow.bytesRev));
+        emitted[r]!.push(d.flowCount);
+      }),
+    );
+  }
+  // Each replica's emissions rise, and together they are exactly 1..30: every emission
+  // counts all flows applied before it, whichever replica applied them.
+  for (const seq of emitted)
+    for (let k = 1; k < seq.length; k++) assert.ok(seq[k]! > seq[k - 1]!, seq.join(','));
+  assert.deepEqual(
+    emitted.flat().sort((a, b) => a - b),
+    Array.from({ length: rounds * 2 }, (_, k) => k + 1),
+  );
+  for (const s of replicas) s.close();
 });

@@ -13,6 +13,7 @@ export type {
   BucketCounters,
   PortState,
   AggregateState,
+  AggregateTotals,
   HostState,
   ReadRequest,
   ReadResult,

@@ -1,6 +1,7 @@
 import { mergeInto } from './baseline.js';
 import type {
   AggregateState,
+  AggregateTotals,
   ApplyRequest,
   ApplyResult,
   BucketCounters,
@@ -134,6 +135,19 @@ export class MemoryScorerStore implements ScorerStore {
     this.roundTrips += 1;
     const now = this.clock();
     const tally = { applied: 0, replayed: 0, conflicts: 0 };
+    const totals = new Map<string, AggregateTotals>();
+    const observe = (id: string): void => {
+      const e = this.live(this.aggregates, id);
+      if (e === undefined) totals.delete(id);
+      else
+        totals.set(id, {
+          firstSeenMs: e.firstSeenMs,
+          lastSeenMs: e.lastSeenMs,
+          flowCount: e.flowCount,
+          bytes: e.bytes,
+          sampleFlowIds: [...e.sampleFlowIds],
+        });
+    };
     const count = (o: Outcome): boolean => {
       if (o === 'applied') tally.applied += 1;
       else if (o === 'replayed') tally.replayed += 1;
@@ -175,7 +189,10 @@ export class MemoryScorerStore implements ScorerStore {
     }
     for (const d of request.aggregates) {
       let e = this.live(this.aggregates, d.id);
-      if (!count(check(e, d))) continue;
+      if (!count(check(e, d))) {
+        observe(d.id);
+        continue;
+      }
       if (e === undefined) {
         e = {
           expiresAtMs: 0,
@@ -198,7 +215,9 @@ export class MemoryScorerStore implements ScorerStore {
       }
       e.watermarks.set(d.pid, d.maxOffset);
       e.expiresAtMs = now + d.ttlMs;
+      observe(d.id);
     }
+    for (const id of request.observeAggregates ?? []) observe(id);
     for (const d of request.hosts) {
       const e = this.live(this.hosts, d.addr);
       if (!count(check(e, d))) continue;
@@ -207,7 +226,7 @@ export class MemoryScorerStore implements ScorerStore {
       watermarks.set(d.pid, d.maxOffset);
       this.hosts.set(d.addr, { ...next, watermarks, expiresAtMs: now + d.ttlMs });
     }
-    return Promise.resolve(tally);
+    return Promise.resolve({ ...tally, aggregates: totals });
   }
 
   /** Port baseline keys held now (see portKeyOf): what the query service lists as /v1/ports. */

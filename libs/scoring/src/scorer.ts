@@ -8,7 +8,12 @@ import { prepareItem, type BatchItem, type ItemSource, type PreparedItem } from 
 import { DeltaBuilder, isNew } from './deltas.js';
 import { contextReasons, scoreFlow, severityOf, totalScore, type FlowScore } from './score.js';
 import { WorkingState } from './working.js';
-import { portKeyOf, type ReadResult, type ScorerStore } from './store-types.js';
+import {
+  portKeyOf,
+  type AggregateTotals,
+  type ReadResult,
+  type ScorerStore,
+} from './store-types.js';
 
 export interface RejectedItem {
   readonly source: ItemSource;
@@ -77,13 +82,7 @@ interface Judgement {
   readonly baseline: PortBaseline;
   readonly exception: ScoringException | null;
   /** The aggregate right after this flow was counted in it. */
-  readonly aggregate: {
-    readonly firstSeenMs: number;
-    readonly lastSeenMs: number;
-    readonly flowCount: number;
-    readonly bytes: number;
-    readonly sampleFlowIds: readonly string[];
-  };
+  readonly aggregate: AggregateTotals;
   /** The source host's evidence right after this flow. */
   readonly hostEvidence: Evidence | null;
 }
@@ -171,8 +170,15 @@ export class Scorer {
     const state = await this.store.read(readRequestOf(prepared, this.config.tiers.length));
     const judged = this.judgeAll(prepared, state);
     const nowMs = this.clock();
-    const request = judged.deltas.build();
-    const applied = await this.store.apply(request);
+    const built = judged.deltas.build();
+    // Aggregates only replayed flows touched get no delta; their totals are asked for too.
+    const withDelta = new Set(built.aggregates.map((a) => a.id));
+    const observeAggregates = [
+      ...new Set(
+        judged.judgements.map((j) => j.item.detectionId).filter((id) => !withDelta.has(id)),
+      ),
+    ];
+    const applied = await this.store.apply({ ...built, observeAggregates });
     if (applied.conflicts > 0)
       throw new ScoringError(
         'SCORING_STORE_CONFLICT',
@@ -195,7 +201,11 @@ export class Scorer {
     const detections: Detection[] = [];
     let suppressed = 0;
     for (const j of latest.values()) {
-      const d = itemDetections.get(j.item)!;
+      // Emitted with the aggregate's totals after the apply, which hold every replica's
+      // flows applied before it: a detection's flow count never goes backwards.
+      const after = applied.aggregates.get(j.item.detectionId);
+      const d =
+        after === undefined ? itemDetections.get(j.item)! : this.detectionOf(j, nowMs, after);
       if (d.status === 'suppressed') suppressed += 1;
       detections.push(d);
     }
@@ -311,9 +321,9 @@ export class Scorer {
     return { judgements, deltas };
   }
 
-  /** The detection as it stands right after the judged flow was applied. */
-  private detectionOf(j: Judgement, nowMs: number): Detection {
-    const { item: p, aggregate: a } = j;
+  /** The detection as it stands right after the judged flow was applied (or with given totals). */
+  private detectionOf(j: Judgement, nowMs: number, a: AggregateTotals = j.aggregate): Detection {
+    const p = j.item;
     const evidence =
       j.hostEvidence === null
         ? 0

@@ -117,12 +117,30 @@ export interface ApplyRequest {
   readonly ports: readonly PortDelta[];
   readonly aggregates: readonly AggregateDelta[];
   readonly hosts: readonly HostDelta[];
+  /** Aggregates this apply adds nothing to (replayed flows) whose totals it should return. */
+  readonly observeAggregates?: readonly string[];
+}
+
+/** An aggregate's totals as the store holds them. */
+export interface AggregateTotals {
+  readonly firstSeenMs: number;
+  readonly lastSeenMs: number;
+  readonly flowCount: number;
+  readonly bytes: number;
+  readonly sampleFlowIds: readonly string[];
 }
 
 export interface ApplyResult {
   readonly applied: number;
   readonly replayed: number;
   readonly conflicts: number;
+  /**
+   * Per aggregate of the request (deltas and observed ids): its totals right after the
+   * apply, read in the same atomic step, so they include every other writer's effects that
+   * came before. Detections are built from these, so a flow count never goes backwards.
+   * An aggregate the store does not hold (expired) is absent.
+   */
+  readonly aggregates: ReadonlyMap<string, AggregateTotals>;
 }
 
 export interface ScorerStore {

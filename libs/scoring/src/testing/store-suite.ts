@@ -82,7 +82,7 @@ export function runStoreSuite(name: string, factory: StoreFactory): void {
       assert.equal(d.baseline.flows, 29);
       assert.equal(d.baseline.learning, false);
       assert.ok(!codes.includes('rare-on-port'));
-      assert.equal(r.itemDetections[29], d);
+      assert.deepEqual(r.itemDetections[29], d);
       assert.equal(d.reasons.find((x) => x.code === 'non-standard-port')?.value, 8444);
       assert.equal(d.reasons.find((x) => x.code === 'direction')?.value, 'internal->external');
       assert.equal(d.score, Math.round(d.reasons.reduce((s, x) => s + x.points, 0)));
