@@ -37,3 +37,8 @@ export { StoreBaselineReader, parsePortKey } from './baselines.js';
 export type { BaselineReader, PortBaselineView, PortRef } from './baselines.js';
 export { CoverageAccumulator, coverageShares, exporterOf } from './coverage.js';
 export type { CoverageCounts, CoverageReader } from './coverage.js';
+export { queryConfig } from './config.js';
+export type { QueryConfig } from './config.js';
+export { startQueryService } from './service.js';
+export type { QueryServiceHandles } from './service.js';
+export { redisPortKeys } from './redis-ports.js';

@@ -39,8 +39,9 @@ export interface AppOptions {
   readonly apiKeys: ApiKeys;
   /** Requests per key (or per address, unauthenticated) per window; default 600 per minute. */
   readonly rateLimit?: { readonly max: number; readonly windowMs: number };
-  /** Share rate-limit counters across replicas. */
+  /** Share rate-limit counters across replicas, under <rateLimitPrefix> (default "of:ratelimit:"). */
   readonly rateLimitRedis?: Redis | Cluster;
+  readonly rateLimitPrefix?: string;
   /** Origins allowed by CORS; empty or absent: CORS off. */
   readonly corsOrigins?: readonly string[];
   readonly bodyLimitBytes?: number;
@@ -168,7 +169,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     timeWindow: limit.windowMs,
     ...(options.rateLimitRedis === undefined
       ? {}
-      : { redis: options.rateLimitRedis, nameSpace: 'of:ratelimit:' }),
+      : {
+          redis: options.rateLimitRedis,
+          nameSpace: options.rateLimitPrefix ?? 'of:ratelimit:',
+          // A Redis hiccup must not lock every client out; the view answers 503 on its own.
+          skipOnError: true,
+        }),
     keyGenerator: (request: FastifyRequest) =>
       request.principal === null ? `ip:${request.ip}` : `key:${request.principal.name}`,
     errorResponseBuilder: (_request, context) => ({
