@@ -9,6 +9,8 @@
  *                                                   pr (buckets below it pruned)
  *   <prefix>{d:<detection id>}                      hash: f, l, n, b, s (samples), w:… watermarks
  *   <prefix>{h:<address>}                           hash: e (evidence), r (as of), w:… watermarks
+ *   <prefix>{l:<topic>:<partition>}                 hash: o, m (offset, max event time), po, pm
+ *                                                   (the pair before): a partition's lateness
  *   <prefix>{exc}:items, <prefix>{exc}:version      exceptions (JSON by id) and their version
  *   <prefix>{exc}:audit                             stream: who put or removed what, when
  */
@@ -17,6 +19,7 @@ export interface KeySpace {
   portTier(portKey: string, tier: number): string;
   aggregate(id: string): string;
   host(addr: string): string;
+  lateness(pid: string): string;
   exceptionItems(): string;
   exceptionVersion(): string;
   exceptionAudit(): string;
@@ -29,6 +32,7 @@ export function keySpace(prefix = 'of:'): KeySpace {
     portTier: (k, i) => `${prefix}{p:${k}}:t${i}`,
     aggregate: (id) => `${prefix}{d:${id}}`,
     host: (addr) => `${prefix}{h:${addr}}`,
+    lateness: (pid) => `${prefix}{l:${pid}}`,
     exceptionItems: () => `${prefix}{exc}:items`,
     exceptionVersion: () => `${prefix}{exc}:version`,
     exceptionAudit: () => `${prefix}{exc}:audit`,

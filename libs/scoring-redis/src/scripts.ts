@@ -179,3 +179,29 @@ redis.call('HSET', k, 'e', num(e), 'r', num(r), wmField, ARGV[3])
 redis.call('PEXPIRE', k, ttl)
 return 0
 `;
+
+/**
+ * KEYS: a partition's lateness hash. ARGV: min, max (offsets), max event time, ttl. Same rule
+ * as raiseLateness in @opaqueflow/scoring: a batch above the stored offset shifts the stored
+ * pair to po/pm; a retry or overlap only raises. Returns 0.
+ */
+export const APPLY_LATENESS = `
+local k = KEYS[1]
+local cur = redis.call('HMGET', k, 'o', 'm')
+local function num(x) return string.format('%.17g', x) end
+local ev = tonumber(ARGV[3])
+local o, m = cur[1], tonumber(cur[2])
+if o and m and o >= ARGV[1] then
+  local set = {}
+  if ARGV[2] > o then set[#set + 1] = 'o'; set[#set + 1] = ARGV[2] end
+  if ev > m then set[#set + 1] = 'm'; set[#set + 1] = num(ev) end
+  if #set > 0 then redis.call('HSET', k, unpack(set)) end
+elseif o and m then
+  if ev < m then ev = m end
+  redis.call('HSET', k, 'po', o, 'pm', num(m), 'o', ARGV[2], 'm', num(ev))
+else
+  redis.call('HSET', k, 'o', ARGV[2], 'm', num(ev))
+end
+redis.call('PEXPIRE', k, tonumber(ARGV[4]))
+return 0
+`;

@@ -7,6 +7,7 @@ import type {
   ApplyResult,
   BucketCounters,
   HostState,
+  LatenessState,
   PortState,
   ReadRequest,
   ReadResult,
@@ -15,7 +16,7 @@ import type {
 import { toScoringError } from './errors.js';
 import { keySpace, type KeySpace } from './keys.js';
 import { keySlot } from './slot.js';
-import { APPLY_AGGREGATE, APPLY_HOST, APPLY_PORT } from './scripts.js';
+import { APPLY_AGGREGATE, APPLY_HOST, APPLY_LATENESS, APPLY_PORT } from './scripts.js';
 
 export interface RedisScorerStoreOptions {
   /** A single Redis, or a Redis Cluster (pipelines are then split per master node). */
@@ -34,14 +35,19 @@ interface Command {
 
 /** One script invocation: which script, its keys (one slot) and arguments. */
 export interface ScriptCall {
-  readonly script: 'port' | 'aggregate' | 'host';
+  readonly script: 'port' | 'aggregate' | 'host' | 'lateness';
   readonly keys: readonly string[];
   readonly args: readonly string[];
   /** The aggregate id an aggregate call updates. */
   readonly aggregate?: string;
 }
 
-const SOURCES = { port: APPLY_PORT, aggregate: APPLY_AGGREGATE, host: APPLY_HOST } as const;
+const SOURCES = {
+  port: APPLY_PORT,
+  aggregate: APPLY_AGGREGATE,
+  host: APPLY_HOST,
+  lateness: APPLY_LATENESS,
+} as const;
 const SHAS = Object.fromEntries(
   Object.entries(SOURCES).map(([k, v]) => [k, createHash('sha1').update(v).digest('hex')]),
 ) as Record<keyof typeof SOURCES, string>;
@@ -124,7 +130,13 @@ export class RedisScorerStore implements ScorerStore {
       const k = this.keys.host(addr);
       commands.push({ key: k, add: (p) => p.hgetall(k) });
     }
-    if (commands.length === 0) return { ports: new Map(), aggregates: new Map(), hosts: new Map() };
+    const partitions = request.partitions ?? [];
+    for (const pid of partitions) {
+      const k = this.keys.lateness(pid);
+      commands.push({ key: k, add: (p) => p.hmget(k, 'o', 'm', 'po', 'pm') });
+    }
+    if (commands.length === 0)
+      return { ports: new Map(), aggregates: new Map(), hosts: new Map(), lateness: new Map() };
     const replies = (await this.run(commands, 'read')).map(([err, value]) => {
       if (err !== null) throw toScoringError(err, 'read');
       return value;
@@ -184,7 +196,21 @@ export class RedisScorerStore implements ScorerStore {
           : { evidence: Number(h.e), refMs: Number(h.r), watermarks: watermarksOf(h) },
       );
     }
-    return { ports, aggregates, hosts };
+    const lateness = new Map<string, LatenessState>();
+    for (const pid of partitions) {
+      const [o, m, po, pm] = next() as (string | null)[];
+      const maxEventMs = numberOrNull(m);
+      if (typeof o !== 'string' || maxEventMs === null) continue;
+      const previousMaxEventMs = numberOrNull(pm);
+      const previous = typeof po === 'string' && previousMaxEventMs !== null;
+      lateness.set(pid, {
+        offset: o,
+        maxEventMs,
+        previousOffset: previous ? po : null,
+        previousMaxEventMs: previous ? previousMaxEventMs : null,
+      });
+    }
+    return { ports, aggregates, hosts, lateness };
   }
 
   /** The script calls an apply would make: exposed so tests can check each is single-slot. */
@@ -239,6 +265,13 @@ export class RedisScorerStore implements ScorerStore {
           d.sampleFlowIds.join(','),
         ],
       });
+    // After the deltas: on one Redis a pipeline runs in order, so a watermark never moves
+    // ahead of the effects of the flows that moved it (and a retry meets the previous one).
+    const lateness = (request.lateness ?? []).map((d): ScriptCall => ({
+      script: 'lateness',
+      keys: [this.keys.lateness(d.pid)],
+      args: [d.minOffset, d.maxOffset, String(d.maxEventMs), String(Math.ceil(d.ttlMs))],
+    }));
     for (const d of request.hosts)
       calls.push({
         script: 'host',
@@ -253,6 +286,7 @@ export class RedisScorerStore implements ScorerStore {
           String(d.halfLifeMs),
         ],
       });
+    for (const c of lateness) calls.push(c);
     return calls;
   }
 
@@ -298,6 +332,8 @@ export class RedisScorerStore implements ScorerStore {
         }
         const reply = Array.isArray(value) ? (value as unknown[]) : [value];
         const status = reply[0];
+        // A watermark's move is not a state update of its own (it has no replay to skip).
+        if (p.call.script === 'lateness') return;
         if (status === 0) tally.applied += 1;
         else if (status === 1) tally.replayed += 1;
         else tally.conflicts += 1;
@@ -318,7 +354,7 @@ export class RedisScorerStore implements ScorerStore {
 
   /** Load the scripts ahead of the first batch (optional: apply loads them on NOSCRIPT). */
   async loadScripts(
-    which: Iterable<keyof typeof SOURCES> = ['port', 'aggregate', 'host'],
+    which: Iterable<keyof typeof SOURCES> = ['port', 'aggregate', 'host', 'lateness'],
   ): Promise<void> {
     const scripts = [...which].map((w) => SOURCES[w]);
     // On a cluster every master needs the scripts: SCRIPT LOAD goes to each node.

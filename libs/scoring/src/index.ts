@@ -14,6 +14,8 @@ export type {
   PortState,
   AggregateState,
   AggregateTotals,
+  LatenessState,
+  LatenessDelta,
   HostState,
   ReadRequest,
   ReadResult,
@@ -26,7 +28,14 @@ export type {
   ApplyResult,
   ScorerStore,
 } from './store-types.js';
-export { portKeyOf, padOffset, unpadOffset, partitionIdOf } from './store-types.js';
+export {
+  portKeyOf,
+  padOffset,
+  unpadOffset,
+  partitionIdOf,
+  latenessStartOf,
+  raiseLateness,
+} from './store-types.js';
 export type { WindowSummary, PortBaseline } from './baseline.js';
 export { baselineOf, bucketIndexOf, summarizeTier, mergeInto, emptyCounters } from './baseline.js';
 export { DISTINCT_BITS, EMPTY_BITS, estimateDistinct, orHex, bitOf } from './distinct.js';

@@ -7,11 +7,13 @@ import type {
   BucketCounters,
   DeltaGuard,
   HostState,
+  LatenessState,
   PortState,
   ReadRequest,
   ReadResult,
   ScorerStore,
 } from './store-types.js';
+import { raiseLateness } from './store-types.js';
 import { addEvidence } from './host.js';
 
 interface Expiring {
@@ -69,6 +71,7 @@ export class MemoryScorerStore implements ScorerStore {
   private readonly ports = new Map<string, PortEntry>();
   private readonly aggregates = new Map<string, AggregateEntry>();
   private readonly hosts = new Map<string, HostEntry>();
+  private readonly lateness = new Map<string, LatenessState & { expiresAtMs: number }>();
   /** Round trips a networked store would have made; the bench compares stores by it. */
   roundTrips = 0;
 
@@ -128,7 +131,18 @@ export class MemoryScorerStore implements ScorerStore {
           : { evidence: e.evidence, refMs: e.refMs, watermarks: pick(e.watermarks, pids) },
       );
     }
-    return Promise.resolve({ ports, aggregates, hosts });
+    const lateness = new Map<string, LatenessState>();
+    for (const pid of request.partitions ?? []) {
+      const e = this.lateness.get(pid);
+      if (e === undefined || e.expiresAtMs <= this.clock()) continue;
+      lateness.set(pid, {
+        offset: e.offset,
+        maxEventMs: e.maxEventMs,
+        previousOffset: e.previousOffset,
+        previousMaxEventMs: e.previousMaxEventMs,
+      });
+    }
+    return Promise.resolve({ ports, aggregates, hosts, lateness });
   }
 
   apply(request: ApplyRequest): Promise<ApplyResult> {
@@ -218,6 +232,11 @@ export class MemoryScorerStore implements ScorerStore {
       observe(d.id);
     }
     for (const id of request.observeAggregates ?? []) observe(id);
+    for (const d of request.lateness ?? []) {
+      const e = this.lateness.get(d.pid);
+      const live = e === undefined || e.expiresAtMs <= now ? undefined : e;
+      this.lateness.set(d.pid, { ...raiseLateness(live, d), expiresAtMs: now + d.ttlMs });
+    }
     for (const d of request.hosts) {
       const e = this.live(this.hosts, d.addr);
       if (!count(check(e, d))) continue;

@@ -9,8 +9,11 @@ import { DeltaBuilder, isNew } from './deltas.js';
 import { contextReasons, scoreFlow, severityOf, totalScore, type FlowScore } from './score.js';
 import { WorkingState } from './working.js';
 import {
+  latenessStartOf,
   portKeyOf,
   type AggregateTotals,
+  type LatenessDelta,
+  type LatenessState,
   type ReadResult,
   type ScorerStore,
 } from './store-types.js';
@@ -99,8 +102,6 @@ export class Scorer {
   private readonly store: ScorerStore;
   private readonly clock: () => number;
   private readonly exceptions: ExceptionCache;
-  /** Event-time watermark per source partition: the lateness of a flow is judged against it. */
-  private readonly eventWatermarks = new Map<string, number>();
   private readonly totals: Record<keyof BatchStats, number> = {
     items: 0,
     rejected: 0,
@@ -159,15 +160,10 @@ export class Scorer {
       preparedAt.push(typeof p === 'string' ? null : p);
       noteCommit(commits, item);
     }
-    // Watermarks move only once the batch has been applied: a retried batch must meet the
-    // same watermarks, or its own later flows would make its earlier ones "too late".
-    const { watermarks, tooLate } = judgeLateness(
-      prepared,
-      this.eventWatermarks,
-      this.config.allowedLatenessMs,
-    );
-
     const state = await this.store.read(readRequestOf(prepared, this.config.tiers.length));
+    // The watermarks live in the store, per source partition, so a replica that takes a
+    // partition over finds them; a retried batch meets the ones its first attempt met.
+    const { lateness, tooLate } = judgeLateness(prepared, state.lateness, this.config);
     const judged = this.judgeAll(prepared, state);
     const nowMs = this.clock();
     const built = judged.deltas.build();
@@ -178,14 +174,13 @@ export class Scorer {
         judged.judgements.map((j) => j.item.detectionId).filter((id) => !withDelta.has(id)),
       ),
     ];
-    const applied = await this.store.apply({ ...built, observeAggregates });
+    const applied = await this.store.apply({ ...built, observeAggregates, lateness });
     if (applied.conflicts > 0)
       throw new ScoringError(
         'SCORING_STORE_CONFLICT',
         `${applied.conflicts} state updates overlap offsets another writer applied since the read; re-read and retry the batch`,
         { retriable: true },
       );
-    for (const [pid, wm] of watermarks) this.eventWatermarks.set(pid, wm);
 
     // Per aggregate, the latest judgement that reached minScore is what the topic gets.
     const itemDetections = new Map<PreparedItem, Detection>();
@@ -369,28 +364,44 @@ function byEventTime(a: PreparedItem, b: PreparedItem): number {
 
 /**
  * Marks the flows that arrived after their partition's event time had passed them by more
- * than the allowed lateness. Judged in offset order, partition by partition, so where a
- * batch boundary falls does not change which flows are late.
+ * than the allowed lateness. Judged in offset order, partition by partition, from the
+ * watermark the store holds, so where a batch boundary falls does not change which flows
+ * are late. Returns the watermark moves to apply with the batch.
  */
 function judgeLateness(
   prepared: readonly PreparedItem[],
-  start: ReadonlyMap<string, number>,
-  allowedLatenessMs: number,
-): { watermarks: Map<string, number>; tooLate: number } {
-  const watermarks = new Map(start);
-  let tooLate = 0;
-  const inOffsetOrder = [...prepared].sort((a, b) =>
-    a.pid < b.pid ? -1 : a.pid > b.pid ? 1 : a.offset < b.offset ? -1 : a.offset > b.offset ? 1 : 0,
-  );
-  for (const p of inOffsetOrder) {
-    const wm = watermarks.get(p.pid) ?? -Infinity;
-    if (p.eventMs < wm - allowedLatenessMs) {
-      p.tooLate = true;
-      tooLate += 1;
-    }
-    if (p.eventMs > wm) watermarks.set(p.pid, p.eventMs);
+  stored: ReadonlyMap<string, LatenessState>,
+  config: ScorerConfig,
+): { lateness: LatenessDelta[]; tooLate: number } {
+  const byPartition = new Map<string, PreparedItem[]>();
+  for (const p of prepared) {
+    const list = byPartition.get(p.pid);
+    if (list === undefined) byPartition.set(p.pid, [p]);
+    else list.push(p);
   }
-  return { watermarks, tooLate };
+  const ttlMs =
+    config.tiers[config.tiers.length - 1]!.windowMs + config.allowedLatenessMs + config.ttlSlackMs;
+  const lateness: LatenessDelta[] = [];
+  let tooLate = 0;
+  for (const [pid, list] of byPartition) {
+    list.sort((a, b) => (a.offset < b.offset ? -1 : a.offset > b.offset ? 1 : 0));
+    let wm = latenessStartOf(stored.get(pid), list[0]!.offset);
+    for (const p of list) {
+      if (p.eventMs < wm - config.allowedLatenessMs) {
+        p.tooLate = true;
+        tooLate += 1;
+      }
+      if (p.eventMs > wm) wm = p.eventMs;
+    }
+    lateness.push({
+      pid,
+      minOffset: list[0]!.offset,
+      maxOffset: list[list.length - 1]!.offset,
+      maxEventMs: wm,
+      ttlMs,
+    });
+  }
+  return { lateness, tooLate };
 }
 
 export function createScorer(options: ScorerOptions): Scorer {
@@ -431,6 +442,7 @@ function readRequestOf(prepared: readonly PreparedItem[], tierCount: number) {
     add(hosts, p.host, p.pid);
   }
   return {
+    partitions: [...new Set(prepared.map((p) => p.pid))],
     ports: [...ports].map(([key, pids]) => ({ key, pids: [...pids] })),
     aggregates: [...aggregates].map(([id, pids]) => ({ id, pids: [...pids] })),
     hosts: [...hosts].map(([addr, pids]) => ({ addr, pids: [...pids] })),

@@ -59,12 +59,29 @@ export interface ReadRequest {
   readonly hosts: readonly { readonly addr: string; readonly pids: readonly string[] }[];
   /** Number of tiers to read per port. */
   readonly tierCount: number;
+  /** Source partitions whose event-time watermarks to read. */
+  readonly partitions?: readonly string[];
+}
+
+/**
+ * A source partition's event-time watermark: the highest event time among its flows up to
+ * offset. The pair it replaced is kept, so a retry of the batch that moved it (offsets above
+ * previousOffset) meets the watermark its first attempt met, not one its own flows raised.
+ * Kept in the store, so a replica that takes a partition over after a rebalance finds it.
+ */
+export interface LatenessState {
+  readonly offset: string;
+  readonly maxEventMs: number;
+  readonly previousOffset: string | null;
+  readonly previousMaxEventMs: number | null;
 }
 
 export interface ReadResult {
   readonly ports: ReadonlyMap<string, PortState>;
   readonly aggregates: ReadonlyMap<string, AggregateState | null>;
   readonly hosts: ReadonlyMap<string, HostState | null>;
+  /** Per partition asked for that the store holds a watermark of. */
+  readonly lateness: ReadonlyMap<string, LatenessState>;
 }
 
 /**
@@ -113,10 +130,25 @@ export interface HostDelta extends DeltaGuard {
   readonly halfLifeMs: number;
 }
 
+/**
+ * A batch's flows of one source partition, offsets minOffset..maxOffset, raise its watermark
+ * to maxEventMs. Stored offset < minOffset: a new batch, the stored pair becomes the previous
+ * one. Otherwise the same batch again (a retry) or an overlap: only raised, previous kept.
+ */
+export interface LatenessDelta {
+  readonly pid: string;
+  readonly minOffset: string;
+  readonly maxOffset: string;
+  readonly maxEventMs: number;
+  readonly ttlMs: number;
+}
+
 export interface ApplyRequest {
   readonly ports: readonly PortDelta[];
   readonly aggregates: readonly AggregateDelta[];
   readonly hosts: readonly HostDelta[];
+  /** Event-time watermarks to raise, applied after the deltas. */
+  readonly lateness?: readonly LatenessDelta[];
   /** Aggregates this apply adds nothing to (replayed flows) whose totals it should return. */
   readonly observeAggregates?: readonly string[];
 }
@@ -167,6 +199,38 @@ export function padOffset(offset: string): string | null {
 export function unpadOffset(padded: string): string {
   const trimmed = padded.replace(/^0+/, '');
   return trimmed === '' ? '0' : trimmed;
+}
+
+/** The watermark a batch whose flows of a partition start at minOffset must meet. */
+export function latenessStartOf(state: LatenessState | undefined, minOffset: string): number {
+  if (state === undefined) return -Infinity;
+  if (minOffset > state.offset) return state.maxEventMs;
+  if (state.previousOffset === null || state.previousMaxEventMs === null) return -Infinity;
+  // A retry of the batch that moved it; anything older is a re-fetch of applied flows.
+  return minOffset > state.previousOffset ? state.previousMaxEventMs : -Infinity;
+}
+
+/** Applies a lateness delta to a stored watermark (the memory store; the Lua script agrees). */
+export function raiseLateness(state: LatenessState | undefined, d: LatenessDelta): LatenessState {
+  if (state === undefined)
+    return {
+      offset: d.maxOffset,
+      maxEventMs: d.maxEventMs,
+      previousOffset: null,
+      previousMaxEventMs: null,
+    };
+  if (state.offset >= d.minOffset)
+    return {
+      ...state,
+      offset: d.maxOffset > state.offset ? d.maxOffset : state.offset,
+      maxEventMs: Math.max(state.maxEventMs, d.maxEventMs),
+    };
+  return {
+    offset: d.maxOffset,
+    maxEventMs: Math.max(state.maxEventMs, d.maxEventMs),
+    previousOffset: state.offset,
+    previousMaxEventMs: state.maxEventMs,
+  };
 }
 
 /** The source partition id used in watermarks. */

@@ -3,6 +3,7 @@ import { afterEach, describe, test } from 'node:test';
 import type { FlowFeatures } from '@opaqueflow/flow-model';
 import { bucketIndexOf, summarizeTier } from '../baseline.js';
 import { compileScorerConfig } from '../config.js';
+import { storeUnavailable } from '../errors.js';
 import type { ExceptionSource, ScoringException } from '../exceptions.js';
 import { Scorer } from '../scorer.js';
 import type { BatchItem } from '../prepare.js';
@@ -257,6 +258,59 @@ export function runStoreSuite(name: string, factory: StoreFactory): void {
       assert.equal(minute?.get(bucketIndexOf(T0 + 30 * MIN + 2_000, config.tiers[0]!))?.flows, 1);
       assert.equal(minute?.get(bucketIndexOf(T0 + 11 * MIN + 2_000, config.tiers[0]!)), undefined);
       assert.equal((await scorer.baseline(443, 'tcp')).flows, 2);
+    });
+
+    test('a replica that takes a partition over after a rebalance finds its lateness watermark', async () => {
+      const h = await harness();
+      const config = compileScorerConfig({ ...fast, allowedLatenessMs: 5 * MIN });
+      const before = new Scorer({ config, store: h.store });
+      await before.processBatch(
+        itemsOf([makeFeatures({ kind: 'tls', startMs: T0 + 30 * MIN, srcPort: 1 })], 0, 0),
+      );
+      // The partition moves to a fresh replica: it has never seen a flow of it.
+      const after = new Scorer({ config, store: await h.openStore() });
+      const r = await after.processBatch([
+        ...itemsOf([makeFeatures({ kind: 'tls', startMs: T0 + 10 * MIN, srcPort: 2 })], 0, 1),
+        // Another partition's watermark is its own: this flow is not late.
+        ...itemsOf([makeFeatures({ kind: 'tls', startMs: T0 + 10 * MIN, srcPort: 3 })], 1, 0),
+      ]);
+      assert.equal(r.stats.tooLate, 1);
+      assert.equal((await after.baseline(443, 'tcp')).flows, 2);
+    });
+
+    test('a batch retried after its apply ran meets the lateness its first attempt met', async () => {
+      const h = await harness();
+      const config = compileScorerConfig({ ...fast, allowedLatenessMs: 5 * MIN });
+      let failOnce = true;
+      // The apply reaches the store, then the answer is lost (a connection reset).
+      const lost: ScorerStore = {
+        read: (r) => h.store.read(r),
+        apply: async (r) => {
+          const out = await h.store.apply(r);
+          if (!failOnce) return out;
+          failOnce = false;
+          throw storeUnavailable('connection reset after apply');
+        },
+        close: () => h.store.close(),
+      };
+      const scorer = new Scorer({ config, store: lost });
+      const batch = itemsOf(
+        Array.from({ length: 11 }, (_, i) =>
+          makeFeatures({ kind: 'tls', startMs: T0 + i * MIN, srcPort: 40_000 + i }),
+        ),
+        0,
+        100,
+      );
+      await assert.rejects(scorer.processBatch(batch));
+      // Its own flows moved the stored watermark to T0+10min; the retry meets the one before.
+      const retried = await scorer.processBatch(batch);
+      assert.equal(retried.stats.tooLate, 0);
+      assert.equal((await scorer.baseline(443, 'tcp')).flows, 11);
+      // The next batch meets the moved watermark: a flow 8 minutes behind it is too late.
+      const next = await scorer.processBatch(
+        itemsOf([makeFeatures({ kind: 'tls', startMs: T0 + 2 * MIN, srcPort: 1 })], 0, 111),
+      );
+      assert.equal(next.stats.tooLate, 1);
     });
 
     test('exceptions suppress, keep the detection, expire, and reach a second replica within 5 s', async () => {
