@@ -43,7 +43,7 @@ for (const target of targets.filter((t): t is FuzzTarget => t !== 'capture')) {
     decoder: target,
     cases: outcome.cases,
     'records decoded': outcome.records,
-    'max templates/exporter': outcome.maxTemplatesHeld,
+    'max templates/domain': outcome.maxTemplatesHeld,
     'template evictions': outcome.templateEvictions,
     'internal errors': outcome.internalErrors,
     'cases/s': Math.round(outcome.cases / seconds),

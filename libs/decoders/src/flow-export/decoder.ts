@@ -23,8 +23,10 @@ import {
 } from './types.js';
 
 const DEFAULTS = {
-  maxTemplatesPerExporter: 512,
+  maxTemplatesPerDomain: 512,
+  maxDomainsPerExporter: 256,
   maxExporters: 4096,
+  maxTemplates: 65_536,
   maxPayloadBytes: 1024,
   sflowIdleTimeoutMs: 15_000,
   sflowActiveTimeoutMs: 60_000,
@@ -79,14 +81,20 @@ export class FlowExportDecoder {
     options: FlowExportDecoderOptions = {},
     private readonly clock: () => number = Date.now,
   ) {
-    this.cache = new TemplateCache(
-      positiveInt(
-        'maxTemplatesPerExporter',
-        options.maxTemplatesPerExporter,
-        DEFAULTS.maxTemplatesPerExporter,
+    this.cache = new TemplateCache({
+      maxTemplatesPerDomain: positiveInt(
+        'maxTemplatesPerDomain',
+        options.maxTemplatesPerDomain,
+        DEFAULTS.maxTemplatesPerDomain,
       ),
-      positiveInt('maxExporters', options.maxExporters, DEFAULTS.maxExporters),
-    );
+      maxDomainsPerExporter: positiveInt(
+        'maxDomainsPerExporter',
+        options.maxDomainsPerExporter,
+        DEFAULTS.maxDomainsPerExporter,
+      ),
+      maxExporters: positiveInt('maxExporters', options.maxExporters, DEFAULTS.maxExporters),
+      maxTemplates: positiveInt('maxTemplates', options.maxTemplates, DEFAULTS.maxTemplates),
+    });
     this.assembler = new SflowAssembler(
       positiveInt('sflowIdleTimeoutMs', options.sflowIdleTimeoutMs, DEFAULTS.sflowIdleTimeoutMs),
       positiveInt(
@@ -315,7 +323,7 @@ export class FlowExportDecoder {
     return this.cache.summaries();
   }
 
-  /** Largest number of templates held for any one exporter. */
+  /** Largest number of templates held for any one (exporter, observation domain). */
   maxTemplatesHeld(): number {
     return this.cache.maxTemplatesHeld();
   }

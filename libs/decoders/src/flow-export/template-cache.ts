@@ -11,54 +11,75 @@ export interface DomainState {
   systemInitMs: number;
 }
 
+/** Templates of one (exporter, protocol, observation domain), oldest first. */
+type DomainTemplates = Map<number, CompiledTemplate>;
+
 export interface ExporterState {
-  readonly templates: Map<number, CompiledTemplate>;
+  /** Templates per (protocol, observation domain): each bounded on its own. */
+  readonly templates: Map<number, DomainTemplates>;
   readonly domains: Map<number, DomainState>;
+  /** Templates held over all of this exporter's domains. */
+  templateCount: number;
 }
 
-const MAX_DOMAINS_PER_EXPORTER = 1024;
 const MAX_SAMPLERS_PER_DOMAIN = 256;
 
-function templateKey(protocol: StoredTemplate['protocol'], domain: number, id: number): number {
-  // Room for a u32 domain and a u16 template id below 2^49: exact in a double.
-  return (protocol === 'netflow9' ? 281474976710656 : 0) + domain * 65536 + id;
+function domainKey(protocol: StoredTemplate['protocol'], domain: number): number {
+  // A u32 domain below 2^33: exact in a double.
+  return (protocol === 'netflow9' ? 4294967296 : 0) + domain;
+}
+
+export interface TemplateCacheLimits {
+  /** Templates per (exporter, protocol, observation domain). */
+  readonly maxTemplatesPerDomain: number;
+  /** Observation domains (with templates or options state) per exporter. */
+  readonly maxDomainsPerExporter: number;
+  /** Exporters tracked at once; the least recently heard is evicted past it. */
+  readonly maxExporters: number;
+  /** Templates over all exporters; past it the largest domain of the largest exporter loses its oldest. */
+  readonly maxTemplates: number;
 }
 
 /**
- * Templates per exporter, bounded twice: templates per exporter and exporters overall.
- * Map insertion order is the eviction order; a refreshed template moves to the back, so
- * what an exporter still sends survives and what it stopped sending goes first.
+ * Templates per exporter and observation domain, each (exporter, domain) bounded on its own
+ * so one exporter or domain sending many template ids evicts only its own; exporters are
+ * bounded by least recent use, and the total by taking from whoever holds the most. Map
+ * insertion order is the eviction order; a refreshed template moves to the back, so what
+ * an exporter still sends survives and what it stopped sending goes first.
  */
 export class TemplateCache {
   private readonly exporters = new Map<string, ExporterState>();
+  private total = 0;
   templateEvictions = 0;
   exporterEvictions = 0;
 
-  constructor(
-    private readonly maxTemplatesPerExporter: number,
-    private readonly maxExporters: number,
-  ) {}
+  constructor(private readonly limits: TemplateCacheLimits) {}
 
   exporter(exporter: string): ExporterState {
     let state = this.exporters.get(exporter);
-    if (state === undefined) {
-      if (this.exporters.size >= this.maxExporters) {
-        const oldest = this.exporters.keys().next();
-        if (oldest.done !== true) {
-          this.exporters.delete(oldest.value);
-          this.exporterEvictions++;
-        }
-      }
-      state = { templates: new Map(), domains: new Map() };
+    if (state !== undefined) {
+      // Least recently heard goes first: move to the back.
+      this.exporters.delete(exporter);
       this.exporters.set(exporter, state);
+      return state;
     }
+    if (this.exporters.size >= this.limits.maxExporters) {
+      const oldest = this.exporters.entries().next();
+      if (oldest.done !== true) {
+        this.exporters.delete(oldest.value[0]);
+        this.total -= oldest.value[1].templateCount;
+        this.exporterEvictions++;
+      }
+    }
+    state = { templates: new Map(), domains: new Map(), templateCount: 0 };
+    this.exporters.set(exporter, state);
     return state;
   }
 
   domain(state: ExporterState, domain: number): DomainState {
     let d = state.domains.get(domain);
     if (d === undefined) {
-      if (state.domains.size >= MAX_DOMAINS_PER_EXPORTER) {
+      if (state.domains.size >= this.limits.maxDomainsPerExporter) {
         const oldest = state.domains.keys().next();
         if (oldest.done !== true) state.domains.delete(oldest.value);
       }
@@ -82,20 +103,60 @@ export class TemplateCache {
     domain: number,
     id: number,
   ): CompiledTemplate | undefined {
-    return state.templates.get(templateKey(protocol, domain, id));
+    return state.templates.get(domainKey(protocol, domain))?.get(id);
   }
 
   put(state: ExporterState, tpl: CompiledTemplate): void {
     const s = tpl.stored;
-    const key = templateKey(s.protocol, s.observationDomain, s.templateId);
-    if (!state.templates.delete(key) && state.templates.size >= this.maxTemplatesPerExporter) {
-      const oldest = state.templates.keys().next();
-      if (oldest.done !== true) {
-        state.templates.delete(oldest.value);
-        this.templateEvictions++;
+    const key = domainKey(s.protocol, s.observationDomain);
+    let templates = state.templates.get(key);
+    if (templates === undefined) {
+      if (state.templates.size >= this.limits.maxDomainsPerExporter) {
+        const oldest = state.templates.entries().next();
+        if (oldest.done !== true) this.dropDomain(state, oldest.value[0], oldest.value[1]);
       }
+      templates = new Map();
+      state.templates.set(key, templates);
     }
-    state.templates.set(key, tpl);
+    if (templates.delete(s.templateId)) {
+      templates.set(s.templateId, tpl);
+      return;
+    }
+    if (templates.size >= this.limits.maxTemplatesPerDomain) this.evictOldest(state, templates);
+    else if (this.total >= this.limits.maxTemplates) this.evictFromLargest();
+    templates.set(s.templateId, tpl);
+    state.templateCount++;
+    this.total++;
+  }
+
+  private evictOldest(state: ExporterState, templates: DomainTemplates): void {
+    const oldest = templates.keys().next();
+    if (oldest.done === true) return;
+    templates.delete(oldest.value);
+    state.templateCount--;
+    this.total--;
+    this.templateEvictions++;
+  }
+
+  private dropDomain(state: ExporterState, key: number, templates: DomainTemplates): void {
+    state.templates.delete(key);
+    state.templateCount -= templates.size;
+    this.total -= templates.size;
+    this.templateEvictions += templates.size;
+  }
+
+  /** At the total bound: the oldest template of the largest domain of the largest exporter. */
+  private evictFromLargest(): void {
+    let largest: ExporterState | null = null;
+    for (const state of this.exporters.values()) {
+      if (largest === null || state.templateCount > largest.templateCount) largest = state;
+    }
+    if (largest === null) return;
+    let domain: DomainTemplates | null = null;
+    for (const templates of largest.templates.values()) {
+      if (domain === null || templates.size > domain.size) domain = templates;
+    }
+    if (domain !== null) this.evictOldest(largest, domain);
   }
 
   /** Withdraw one template, or every template of the domain when `id` is null. */
@@ -105,38 +166,44 @@ export class TemplateCache {
     domain: number,
     id: number | null,
   ): number {
-    if (id !== null) return state.templates.delete(templateKey(protocol, domain, id)) ? 1 : 0;
+    const key = domainKey(protocol, domain);
+    const templates = state.templates.get(key);
+    if (templates === undefined) return 0;
     let removed = 0;
-    for (const [key, tpl] of state.templates) {
-      if (tpl.stored.protocol === protocol && tpl.stored.observationDomain === domain) {
-        state.templates.delete(key);
-        removed++;
-      }
+    if (id !== null) removed = templates.delete(id) ? 1 : 0;
+    else {
+      removed = templates.size;
+      templates.clear();
     }
+    if (templates.size === 0) state.templates.delete(key);
+    state.templateCount -= removed;
+    this.total -= removed;
     return removed;
   }
 
   templateCount(): number {
-    let n = 0;
-    for (const state of this.exporters.values()) n += state.templates.size;
-    return n;
+    return this.total;
   }
 
   exporterCount(): number {
     return this.exporters.size;
   }
 
-  /** Largest template count of any one exporter (the bound the fuzz tests check). */
+  /** Largest template count of any one (exporter, domain) (the bound the fuzz tests check). */
   maxTemplatesHeld(): number {
     let max = 0;
-    for (const state of this.exporters.values()) max = Math.max(max, state.templates.size);
+    for (const state of this.exporters.values()) {
+      for (const templates of state.templates.values()) max = Math.max(max, templates.size);
+    }
     return max;
   }
 
   summaries(): TemplateSummary[] {
     const out: TemplateSummary[] = [];
     for (const state of this.exporters.values()) {
-      for (const tpl of state.templates.values()) out.push(summaryOf(tpl));
+      for (const templates of state.templates.values()) {
+        for (const tpl of templates.values()) out.push(summaryOf(tpl));
+      }
     }
     return out;
   }

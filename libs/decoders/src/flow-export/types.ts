@@ -85,10 +85,20 @@ export interface TemplateStore {
 }
 
 export interface FlowExportDecoderOptions {
-  /** Templates kept per exporter (all domains); the oldest is evicted past it. */
-  readonly maxTemplatesPerExporter?: number;
-  /** Exporters tracked at once; the least recently added is evicted past it. */
+  /**
+   * Templates kept per (exporter, protocol, observation domain); past it that domain's
+   * oldest is evicted, so one exporter or domain cannot evict another's. Default 512.
+   */
+  readonly maxTemplatesPerDomain?: number;
+  /** Observation domains per exporter; past it the oldest domain is dropped. Default 256. */
+  readonly maxDomainsPerExporter?: number;
+  /** Exporters tracked at once; the least recently heard is evicted past it. Default 4096. */
   readonly maxExporters?: number;
+  /**
+   * Templates over all exporters; past it the exporter holding the most loses the oldest of
+   * its largest domain. Default 65,536.
+   */
+  readonly maxTemplates?: number;
   /** When set, packets from other exporter addresses are rejected. */
   readonly allowedExporters?: readonly string[];
   /** 1-in-N sampling per exporter address; wins over what the exporter announces. */

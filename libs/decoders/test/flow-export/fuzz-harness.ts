@@ -336,7 +336,7 @@ export function mutatedInputs(
 }
 
 export const FUZZ_LIMITS = {
-  maxTemplatesPerExporter: 8,
+  maxTemplatesPerDomain: 8,
   maxExporters: 16,
   sflowMaxFlows: 64,
 } as const;
@@ -375,7 +375,7 @@ export function fuzzDecoder(target: FuzzTarget, numRuns: number, seed?: number):
       }
       if (cases % 1000 === 0) {
         records += decoder.flushExpired(Number.MAX_SAFE_INTEGER).length;
-        if (decoder.maxTemplatesHeld() > FUZZ_LIMITS.maxTemplatesPerExporter)
+        if (decoder.maxTemplatesHeld() > FUZZ_LIMITS.maxTemplatesPerDomain)
           throw new Error('template cache past its bound');
         if (decoder.stats().sflowFlowsOpen > FUZZ_LIMITS.sflowMaxFlows)
           throw new Error('sFlow table past its bound');

@@ -12,7 +12,7 @@ for (const target of ['netflow5', 'netflow9', 'ipfix', 'sflow'] as FuzzTarget[])
     const outcome = fuzzDecoder(target, RUNS);
     assert.equal(outcome.cases, RUNS);
     assert.equal(outcome.internalErrors, 0);
-    assert.ok(outcome.maxTemplatesHeld <= FUZZ_LIMITS.maxTemplatesPerExporter);
+    assert.ok(outcome.maxTemplatesHeld <= FUZZ_LIMITS.maxTemplatesPerDomain);
     assert.ok(outcome.sflowFlowsOpen <= FUZZ_LIMITS.sflowMaxFlows);
     // Mutations leave many packets intact enough to decode: the fuzz reaches the record path.
     assert.ok(outcome.records > 0, `${target} fuzz decoded no records`);

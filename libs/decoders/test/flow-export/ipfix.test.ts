@@ -316,8 +316,49 @@ test('IPv6 flows with delta-microsecond times', () => {
   assert.equal(f.endMs, T0 * 1000 - 500);
 });
 
-test('the template cache is bounded per exporter and evictions are counted', () => {
-  const d = new FlowExportDecoder({ maxTemplatesPerExporter: 4 });
+test('one exporter or domain sending many template ids evicts only its own templates', () => {
+  // Defaults: the bound a user gets. Exporter A domain 1 and exporter B domain 1 each learn
+  // a template; then 1,000 template ids arrive from A's domain 2 and from a third exporter.
+  const d = new FlowExportDecoder();
+  const other = '192.0.2.2';
+  const flooder = '198.51.100.66';
+  const learn = (exporter: string, domain: number, id: number) =>
+    d.decode(ipfixMessage(domain, T0, [ipfixTemplateSet([{ id, fields: basic }])]), exporter);
+  learn(EXPORTER, 1, 256);
+  learn(other, 1, 256);
+  for (let id = 300; id < 1300; id++) {
+    learn(EXPORTER, 2, id);
+    learn(flooder, 7, id);
+  }
+  for (const exporter of [EXPORTER, other]) {
+    const r = d.decode(
+      ipfixMessage(1, T0, [dataSet(256, [record(basic, basicValues(4242))])]),
+      exporter,
+    );
+    assert.equal(r.records.length, 1, `${exporter}: its template survived the flood`);
+    assert.equal(r.records[0]!.srcPort, 4242);
+  }
+  // The floods were bounded and counted where they happened.
+  assert.equal(d.maxTemplatesHeld(), 512);
+  assert.equal(d.stats().templateEvictions, 2 * (1000 - 512));
+});
+
+test('the template total is bounded: the exporter holding the most gives way', () => {
+  const d = new FlowExportDecoder({ maxTemplates: 8, maxTemplatesPerDomain: 6 });
+  const learn = (exporter: string, id: number) =>
+    d.decode(ipfixMessage(1, T0, [ipfixTemplateSet([{ id, fields: basic }])]), exporter);
+  for (let id = 256; id < 262; id++) learn('198.51.100.66', id);
+  learn(EXPORTER, 256);
+  learn('192.0.2.2', 256);
+  learn('192.0.2.3', 256);
+  assert.equal(d.templates().length, 8);
+  assert.equal(d.stats().templateEvictions, 1);
+  const held = d.templates().filter((t) => t.exporter !== '198.51.100.66');
+  assert.equal(held.length, 3, 'every small exporter keeps its template');
+});
+
+test('the template cache is bounded per exporter and domain, and evictions are counted', () => {
+  const d = new FlowExportDecoder({ maxTemplatesPerDomain: 4 });
   for (let id = 256; id < 266; id++) {
     d.decode(ipfixMessage(1, T0, [ipfixTemplateSet([{ id, fields: basic }])]), EXPORTER);
   }

@@ -108,7 +108,7 @@ test('the memory store is bounded', async () => {
 
 test('template changes waiting for the store stay bounded when only decode() is called', async () => {
   const store = new MemoryTemplateStore();
-  const d = new FlowExportDecoder({ templateStore: store, maxTemplatesPerExporter: 4096 });
+  const d = new FlowExportDecoder({ templateStore: store, maxTemplatesPerDomain: 4096 });
   for (let id = 256; id < 256 + 1500; id++) {
     d.decode(ipfixMessage(1, 1, [ipfixTemplateSet([{ id, fields }])]), EXPORTER);
   }

@@ -1,12 +1,12 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
-import { createServer, type Server, type Socket as TcpSocket } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { isIPv6 } from 'node:net';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { FlowExportDecoder, type DecodeResult, type TemplateSummary } from '@opaqueflow/decoders';
 import { BoundedQueue } from './bounded-queue.js';
-import { IpfixTcpFramer } from './ipfix-tcp-framer.js';
 import { listenerMetrics, type ListenerMetrics } from './listener-metrics.js';
 import { RejectionLog } from './rejection-log.js';
+import { TcpConnections } from './tcp-connections.js';
 import type {
   DropStage,
   FlowExportListenersOptions,
@@ -36,7 +36,7 @@ export class FlowExportListeners {
   private readonly metrics: ListenerMetrics | null;
   private readonly udp: Socket[] = [];
   private tcp: Server | null = null;
-  private readonly connections = new Set<TcpSocket>();
+  private connections: TcpConnections | null = null;
   private flushTimer: NodeJS.Timeout | null = null;
   private draining: Promise<void> | null = null;
   private state: State = 'created';
@@ -49,6 +49,7 @@ export class FlowExportListeners {
     'template-missing': 0,
     'queue-full': 0,
   };
+  private readonly dropReasons = new Map<string, number>();
 
   constructor(private readonly options: FlowExportListenersOptions) {
     this.decoder = new FlowExportDecoder({
@@ -68,6 +69,7 @@ export class FlowExportListeners {
     count = 1,
   ): void {
     this.drops[stage] += count;
+    this.dropReasons.set(reason, (this.dropReasons.get(reason) ?? 0) + count);
     this.metrics?.drops.add(count, { stage, reason });
     this.rejections.note(reason, { stage, ...details });
   }
@@ -138,18 +140,27 @@ export class FlowExportListeners {
   }
 
   private listenTcp(host: string, port: number): Promise<number> {
-    const max = this.options.maxTcpConnections ?? 256;
+    const o = this.options;
+    const tcp = new TcpConnections(
+      {
+        idleTimeoutMs: o.tcpIdleTimeoutMs ?? 600_000,
+        messageTimeoutMs: o.tcpMessageTimeoutMs ?? 30_000,
+        maxPerSource: o.maxTcpConnectionsPerSource ?? 16,
+        maxTotal: o.maxTcpConnections ?? 256,
+      },
+      (reason, exporter) => this.drop('socket', reason, { exporter, connections: tcp.size }),
+    );
+    this.connections = tcp;
     const server = createServer((conn) => {
-      if (this.connections.size >= max || this.state !== 'running') {
-        this.drop('socket', 'tcp-connection-refused', { connections: this.connections.size });
+      if (this.state !== 'running') {
         conn.destroy();
         return;
       }
-      this.connections.add(conn);
-      const exporter = conn.remoteAddress ?? 'unknown';
-      const framer = new IpfixTcpFramer();
+      const c = tcp.admit(conn);
+      if (c === null) return;
+      const exporter = c.source;
       conn.on('data', (chunk: Buffer) => {
-        const messages = framer.push(chunk);
+        const messages = tcp.data(c, chunk);
         if (messages === null) {
           this.drop('decode', 'tcp-framing-lost', { exporter });
           conn.destroy();
@@ -160,7 +171,6 @@ export class FlowExportListeners {
       conn.on('error', (err) => {
         this.drop('socket', 'tcp-connection-error', { exporter, error: err.message });
       });
-      conn.on('close', () => this.connections.delete(conn));
     });
     this.tcp = server;
     return new Promise((resolve, reject) => {
@@ -257,6 +267,8 @@ export class FlowExportListeners {
       records: this.records,
       queued: this.queue.size,
       drops: { ...this.drops },
+      dropReasons: Object.fromEntries(this.dropReasons),
+      tcpConnections: this.connections?.size ?? 0,
       decoder: this.decoder.stats(),
     };
   }
@@ -283,7 +295,7 @@ export class FlowExportListeners {
           }),
       ),
     );
-    for (const c of this.connections) c.destroy();
+    this.connections?.closeAll();
     const server = this.tcp;
     if (server !== null) await new Promise<void>((resolve) => server.close(() => resolve()));
     await this.idle();

@@ -27,8 +27,17 @@ export interface FlowExportListenersOptions {
   readonly udpReceiveBufferBytes?: number;
   /** How often open sFlow flows are checked against their timeouts. */
   readonly sflowFlushIntervalMs?: number;
-  /** IPFIX TCP connections held at once; more are refused (counted as socket drops). */
+  /**
+   * IPFIX TCP connections held at once (default 256); past it the connection idle longest is
+   * closed for the newcomer (socket drop tcp-connection-limit).
+   */
   readonly maxTcpConnections?: number;
+  /** IPFIX TCP connections from one source address (default 16); more are refused (tcp-source-limit). */
+  readonly maxTcpConnectionsPerSource?: number;
+  /** An IPFIX TCP connection silent this long is closed (default 10 min; tcp-idle-timeout). */
+  readonly tcpIdleTimeoutMs?: number;
+  /** An IPFIX message begun on TCP must be complete within this (default 30 s; tcp-message-timeout). */
+  readonly tcpMessageTimeoutMs?: number;
   readonly decoder?: FlowExportDecoderOptions;
   readonly templateStore?: TemplateStore;
   readonly logger?: WarnLogger;
@@ -50,5 +59,13 @@ export interface ListenerStats {
   readonly records: number;
   readonly queued: number;
   readonly drops: Readonly<Record<DropStage, number>>;
+  /**
+   * Drops by reason over all stages: the decoder's reject reasons, queue-full, and the
+   * socket stage's socket-error, tcp-connection-error, tcp-framing-lost, tcp-idle-timeout,
+   * tcp-message-timeout, tcp-source-limit, tcp-connection-limit.
+   */
+  readonly dropReasons: Readonly<Record<string, number>>;
+  /** IPFIX TCP connections open now. */
+  readonly tcpConnections: number;
   readonly decoder: FlowExportStats;
 }

@@ -18,6 +18,7 @@ import {
   ipfixTemplateSet,
   ipv4Packet,
   record,
+  set,
   sflowDatagram,
   udpDatagram,
   v5Packet,
@@ -283,3 +284,124 @@ test('replicas sharing a template store: a new one decodes data sets at once', a
     await b.close();
   }
 });
+
+/** A TCP connection to the listener from `localAddress` (any 127/8 address on Linux). */
+async function tcpFrom(port: number, localAddress: string) {
+  const conn = connect({ port, host: '127.0.0.1', localAddress });
+  conn.on('error', () => {});
+  await once(conn, 'connect');
+  let closed = false;
+  conn.once('close', () => (closed = true));
+  return { conn, closed: () => closed };
+}
+
+/** Until the listener has closed every one of `conns` (bounded, so a failure cannot hang). */
+async function closedByListener(conns: { closed: () => boolean }[]): Promise<void> {
+  await until(() => conns.every((c) => c.closed()), 10_000);
+}
+
+/** A message header claiming 100 bytes, then only 10 of them: stalled mid-message. */
+const stalled = ipfixMessage(1, 1_700_000_000, [set(2, new Uint8Array(84))]).subarray(0, 10);
+
+function exporterMessages(srcPort: number): Uint8Array {
+  return new Uint8Array([
+    ...ipfixMessage(3, 1_700_000_000, [ipfixTemplateSet([{ id: 256, fields }])]),
+    ...ipfixMessage(3, 1_700_000_000, [
+      dataSet(256, [record(fields, ['10.9.0.1', '10.9.0.2', srcPort, 443, 6, 1, 40])]),
+    ]),
+  ]);
+}
+
+test(
+  'idle and stalled IPFIX/TCP connections cannot keep a new exporter out: per-source and total caps',
+  { timeout: 30_000 },
+  async () => {
+    const flows: FlowRecord[] = [];
+    const l = new FlowExportListeners({
+      ...ephemeral,
+      maxTcpConnections: 12,
+      maxTcpConnectionsPerSource: 4,
+      onRecords: (r) => void flows.push(...r),
+    });
+    const ports = await l.start();
+    const held: Awaited<ReturnType<typeof tcpFrom>>[] = [];
+    try {
+      // 12 connections from three addresses, half of them stalled mid-message, half idle.
+      for (const source of ['127.0.0.2', '127.0.0.3', '127.0.0.4']) {
+        for (let i = 0; i < 4; i++) {
+          const c = await tcpFrom(ports.ipfixTcp!, source);
+          if (i % 2 === 0) c.conn.write(stalled);
+          held.push(c);
+        }
+      }
+      await until(() => l.stats().tcpConnections === 12);
+      // A fifth from one address is refused.
+      const extra = await tcpFrom(ports.ipfixTcp!, '127.0.0.2');
+      await closedByListener([extra]);
+      assert.equal(l.stats().dropReasons['tcp-source-limit'], 1);
+      // A new exporter at the total cap is served: the longest-idle connection gives way.
+      const fresh = await tcpFrom(ports.ipfixTcp!, '127.0.0.9');
+      fresh.conn.write(exporterMessages(40001));
+      await until(() => flows.length === 1);
+      assert.equal(flows[0]!.exporter, '127.0.0.9');
+      assert.equal(flows[0]!.srcPort, 40001);
+      await closedByListener([held[0]!]);
+      const s = l.stats();
+      assert.equal(s.dropReasons['tcp-connection-limit'], 1);
+      assert.equal(s.tcpConnections, 12);
+      assert.equal(s.drops.socket, 2);
+      fresh.conn.destroy();
+    } finally {
+      for (const c of held) c.conn.destroy();
+      await l.close();
+    }
+  },
+);
+
+test(
+  'idle IPFIX/TCP connections and messages that never complete are closed, each counted by reason',
+  { timeout: 30_000 },
+  async () => {
+    const flows: FlowRecord[] = [];
+    const l = new FlowExportListeners({
+      ...ephemeral,
+      tcpIdleTimeoutMs: 300,
+      tcpMessageTimeoutMs: 300,
+      onRecords: (r) => void flows.push(...r),
+    });
+    const ports = await l.start();
+    const idle = [];
+    const stuck = [];
+    let trickle: NodeJS.Timeout | null = null;
+    try {
+      for (let i = 0; i < 3; i++) idle.push(await tcpFrom(ports.ipfixTcp!, '127.0.0.2'));
+      for (let i = 0; i < 2; i++) {
+        const c = await tcpFrom(ports.ipfixTcp!, '127.0.0.3');
+        c.conn.write(stalled);
+        stuck.push(c);
+      }
+      // A slow sender: never idle, one byte of its message at a time, never complete.
+      const slow = await tcpFrom(ports.ipfixTcp!, '127.0.0.4');
+      let sent = 0;
+      trickle = setInterval(() => {
+        if (!slow.conn.destroyed && sent < stalled.length)
+          slow.conn.write(stalled.subarray(sent, ++sent));
+      }, 40);
+      stuck.push(slow);
+      await closedByListener([...idle, ...stuck]);
+      const s = l.stats();
+      assert.equal(s.dropReasons['tcp-idle-timeout'], 3);
+      assert.equal(s.dropReasons['tcp-message-timeout'], 3);
+      assert.equal(s.tcpConnections, 0);
+      // And the listener still serves an exporter that sends.
+      const fresh = await tcpFrom(ports.ipfixTcp!, '127.0.0.9');
+      fresh.conn.write(exporterMessages(40002));
+      await until(() => flows.length === 1);
+      assert.equal(flows[0]!.srcPort, 40002);
+      fresh.conn.destroy();
+    } finally {
+      if (trickle !== null) clearInterval(trickle);
+      await l.close();
+    }
+  },
+);
