@@ -66,6 +66,12 @@ const spec = {
     .optional()
     .describe('PEM certificate: the API serves HTTPS'),
   tlsKeyFile: field.string('QUERY_TLS_KEY_FILE', { minLength: 1 }).optional(),
+  coverage: field
+    .bool('QUERY_COVERAGE')
+    .default(true)
+    .describe(
+      'count /v1/coverage from the features topic (a second consumer group, <QUERY_GROUP_ID>-coverage)',
+    ),
   bodyLimitBytes: field
     .int('QUERY_BODY_LIMIT_BYTES', { min: 1_024, max: 10_485_760 })
     .default(65_536),

@@ -42,3 +42,4 @@ export type { QueryConfig } from './config.js';
 export { startQueryService } from './service.js';
 export type { QueryServiceHandles } from './service.js';
 export { redisPortKeys } from './redis-ports.js';
+export { RedisCoverage } from './coverage-redis.js';

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import {
   DETECTION,
+  FLOW_FEATURES,
+  runRecordBatchConsumer,
   DlqPublisher,
   Registry,
   TopicCodec,
@@ -12,6 +14,7 @@ import { runService, type ServiceOptions, type ServiceRuntime } from '@opaqueflo
 import type { FastifyInstance } from 'fastify';
 import { StoreBaselineReader } from './baselines.js';
 import { queryConfig, type QueryConfig } from './config.js';
+import { RedisCoverage } from './coverage-redis.js';
 import { RedisExceptionAdmin } from './exceptions.js';
 import { buildApp } from './http/app.js';
 import { ApiKeys } from './http/auth.js';
@@ -89,6 +92,37 @@ async function wire(rt: ServiceRuntime<QueryConfig>, handles: QueryServiceHandle
     meter: rt.telemetry.meter,
   });
 
+  let coverage: RedisCoverage | undefined;
+  if (config.coverage) {
+    const counts = new RedisCoverage(redis, config.keyPrefix);
+    const features = kafka.consumer({ groupId: `${config.groupId}-coverage`, maxWaitMs: 500 });
+    await features.connect();
+    features.onCrash((err) => {
+      logger.fatal({ err }, 'features consumer (coverage) gave up');
+      void rt.stop('coverage consumer crashed');
+    });
+    readiness.add('kafka-coverage', () => features.isConnected());
+    lifecycle.onStopping('coverage consumer', () => features.stop());
+    lifecycle.onDraining('kafka coverage consumer', () => features.disconnect());
+    await runRecordBatchConsumer({
+      consumer: features,
+      codec: new TopicCodec({ registry, topic: config.topicFeatures, binding: FLOW_FEATURES }),
+      dlq: new DlqPublisher({ producer, topic: config.topicDlq }),
+      stage: 'query-coverage',
+      fromBeginning: true,
+      meter: rt.telemetry.meter,
+      onBatchError: (err, batch) =>
+        logger.error({ err, ...batch }, 'coverage batch failed; it will be delivered again'),
+      handleBatch: (records, batch) =>
+        counts.apply(
+          batch.topic,
+          batch.partition,
+          records.map((r) => ({ features: r.value, offset: r.offset })),
+        ),
+    });
+    coverage = counts;
+  }
+
   const prune = setInterval(() => {
     view.prune(Date.now()).then(
       (n) => {
@@ -111,6 +145,7 @@ async function wire(rt: ServiceRuntime<QueryConfig>, handles: QueryServiceHandle
       scoring,
       () => redisPortKeys(redis, config.keyPrefix),
     ),
+    ...(coverage === undefined ? {} : { coverage }),
     apiKeys: new ApiKeys(config.apiKeys),
     rateLimit: { max: config.rateLimitMax, windowMs: config.rateLimitWindowMs },
     rateLimitRedis: redis,

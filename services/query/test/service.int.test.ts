@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { Detection } from '@opaqueflow/flow-model';
 import {
   DETECTION,
+  FLOW_FEATURES,
   RecordProducer,
   Registry,
   TopicCodec,
@@ -19,6 +20,7 @@ import { itemsOf, makeFeatures } from '@opaqueflow/scoring/testing';
 import { RedisExceptionStore, RedisScorerStore, connectRedis } from '@opaqueflow/scoring-redis';
 import type { Redis } from 'ioredis';
 import { hashApiKey } from '../src/http/auth.js';
+import { RedisCoverage } from '../src/coverage-redis.js';
 import { startQueryService } from '../src/service.js';
 import { T0, makeDetection } from './fixtures.js';
 
@@ -31,6 +33,7 @@ for (const v of ['KAFKA_BROKERS', 'SCHEMA_REGISTRY_URL', 'REDIS_URL'])
 const id = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
 const topic = `it.query.detections.${id}`;
 const dlqTopic = `it.query.dlq.${id}`;
+const featuresTopic = `it.query.features.${id}`;
 const prefixes = [`it:q:${id}:a:`, `it:q:${id}:b:`];
 const READ = `read-${id}`;
 const ADMIN = `admin-${id}`;
@@ -52,6 +55,7 @@ function serviceEnv(prefix: string, group: string, rateLimit = 1000): Record<str
     REDIS_URL: env.REDIS_URL ?? '',
     TOPIC_DETECTIONS: topic,
     TOPIC_DLQ: dlqTopic,
+    TOPIC_FEATURES: featuresTopic,
     QUERY_GROUP_ID: group,
     REDIS_KEY_PREFIX: prefix,
     QUERY_HTTP_HOST: '127.0.0.1',
@@ -122,6 +126,7 @@ before(async () => {
   await admin.createTopics([
     { name: topic, partitions: 3, replicationFactor: 1, configs: {} },
     { name: dlqTopic, partitions: 1, replicationFactor: 1, configs: {} },
+    { name: featuresTopic, partitions: 2, replicationFactor: 1, configs: {} },
   ]);
   producer = kafka.producer();
   await producer.connect();
@@ -143,9 +148,10 @@ after(async () => {
     } while (cursor !== '0');
   }
   redis?.disconnect();
-  await admin?.deleteTopics([topic, dlqTopic]).catch(() => undefined);
+  await admin?.deleteTopics([topic, dlqTopic, featuresTopic]).catch(() => undefined);
   await admin?.disconnect().catch(() => undefined);
   await registry.deleteSubject(`${topic}-value`).catch(() => undefined);
+  await registry.deleteSubject(`${featuresTopic}-value`).catch(() => undefined);
 });
 
 const send = (ds: readonly Detection[]) => records.send(ds.map((d) => ({ key: d.id, value: d })));
@@ -291,4 +297,45 @@ test('an exception created over REST suppresses the next matching flow in a runn
     scorer.close();
     subscriber.disconnect();
   }
+});
+
+test('coverage: features on the topic are counted per exporter, exactly once per offset', async () => {
+  const codec = new TopicCodec({ registry, topic: featuresTopic, binding: FLOW_FEATURES });
+  await codec.register();
+  const features = new RecordProducer({ producer, codec });
+  const flows = [
+    ...Array.from({ length: 4 }, (_, i) =>
+      makeFeatures({ kind: 'tls', dstPort: 443, srcPort: 41_000 + i, startMs: T0 + i }),
+    ),
+    ...Array.from({ length: 2 }, (_, i) =>
+      makeFeatures({ kind: 'opaque', dstPort: 4444, srcPort: 42_000 + i, startMs: T0 + i }),
+    ),
+  ];
+  await features.send(flows.map((f) => ({ key: f.flow.flowId, value: f })));
+  const row = await eventually('coverage counts', async () => {
+    const r = await get(`${base}/v1/coverage`);
+    assert.equal(r.status, 200);
+    const body = (await r.json()) as {
+      data: {
+        exporter: string;
+        flows: number;
+        handshakeRecognisedShare: number;
+        payloadEvidenceShare: number;
+      }[];
+    };
+    const first = body.data[0];
+    return first !== undefined && first.flows === 6 ? first : undefined;
+  });
+  assert.equal(row.payloadEvidenceShare, 1);
+  assert.equal(row.handshakeRecognisedShare, Math.round((4 / 6) * 10_000) / 10_000);
+  // A redelivered batch counts nothing twice.
+  const cov = new RedisCoverage(redis, `it:q:${id}:cov:`);
+  prefixes.push(`it:q:${id}:cov:`);
+  const recs = flows.map((f, i) => ({ features: f, offset: String(i) }));
+  await cov.apply('t', 0, recs.slice(0, 4));
+  await cov.apply('t', 0, recs);
+  await cov.apply('t', 0, recs.slice(2));
+  const [counted] = await cov.exporters();
+  assert.equal(counted?.flows, 6);
+  assert.equal(counted?.handshakeRecognised, 4);
 });
