@@ -56,6 +56,19 @@ export interface PreparedItem {
 
 const TRANSPORTS = new Set(['tcp', 'udp', 'other']);
 
+/**
+ * 2100-01-01T00:00:00Z. A flow's event time moves its partition's lateness watermark and its
+ * port's horizon, which prunes buckets: one record dated centuries ahead would make every
+ * later flow "too late" and empty the port's baseline for good. Nothing real is that late.
+ */
+const MAX_EVENT_MS = 4_102_444_800_000;
+
+/** Kafka's topic name rule: the name is part of every watermark field and lateness key. */
+const TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
+
+/** Flow ids are stored comma-joined as samples (Redis): no commas, none empty, bounded. */
+const FLOW_ID = /^[^,\s]{1,128}$/;
+
 function finiteNonNegative(n: unknown): n is number {
   return typeof n === 'number' && Number.isFinite(n) && n >= 0;
 }
@@ -81,7 +94,7 @@ function validRandomness(r: unknown): boolean {
 export function prepareItem(item: BatchItem, config: ScorerConfig): PreparedItem | string {
   try {
     const source = item.source;
-    if (typeof source?.topic !== 'string' || source.topic.length === 0)
+    if (typeof source?.topic !== 'string' || !TOPIC.test(source.topic))
       return 'invalid-source-topic';
     if (!Number.isInteger(source.partition) || source.partition < 0)
       return 'invalid-source-partition';
@@ -98,9 +111,10 @@ export function prepareItem(item: BatchItem, config: ScorerConfig): PreparedItem
       return 'invalid-dst-port';
     if (!TRANSPORTS.has(flow.transport)) return 'invalid-transport';
     if (!finiteNonNegative(flow.startMs) || !finiteNonNegative(flow.endMs)) return 'invalid-time';
+    if (flow.startMs > MAX_EVENT_MS || flow.endMs > MAX_EVENT_MS) return 'invalid-time';
     if (!finiteNonNegative(flow.bytesFwd) || !finiteNonNegative(flow.bytesRev))
       return 'invalid-bytes';
-    if (typeof flow.flowId !== 'string') return 'invalid-flow-id';
+    if (typeof flow.flowId !== 'string' || !FLOW_ID.test(flow.flowId)) return 'invalid-flow-id';
     if (typeof f.verdict !== 'string') return 'invalid-verdict';
     const hs = f.handshake as Partial<FlowFeatures['handshake']> | null;
     if (typeof hs !== 'object' || hs === null) return 'invalid-handshake';

@@ -8,7 +8,9 @@ import {
   Scorer,
   type BatchItem,
 } from '@opaqueflow/scoring';
-import { makeFeatures } from '@opaqueflow/scoring/testing';
+import { itemsOf, makeFeatures } from '@opaqueflow/scoring/testing';
+
+const T0 = Date.UTC(2026, 10, 27, 12, 0, 0);
 
 const anything = fc.oneof(
   fc.constant(null),
@@ -126,4 +128,51 @@ test('regression (seed -1629672229): both directions undefined score as absent, 
   assert.deepEqual(r.rejected, []);
   assert.equal(r.detections.length, 1);
   assert.ok(!r.detections[0]!.reasons.some((x) => x.code === 'randomness'));
+});
+
+test('a flow dated centuries ahead is rejected and leaves the baseline and lateness alone', async () => {
+  // Before: its event time became the port's horizon (pruning every bucket) and the
+  // partition's watermark (every later flow "too late"): one record emptied a port for good.
+  const scorer = new Scorer({ config: compileScorerConfig(), store: new MemoryScorerStore() });
+  const at = (srcPort: number, startMs = T0) => makeFeatures({ kind: 'tls', startMs, srcPort });
+  await scorer.processBatch(itemsOf([at(1)], 0, 0));
+  const f = at(2);
+  for (const [i, t] of [1e300, 4_102_444_800_001, Number.MAX_SAFE_INTEGER].entries()) {
+    const r = await scorer.processBatch(
+      itemsOf([{ ...f, flow: { ...f.flow, startMs: t, endMs: t } }], 0, 1 + i),
+    );
+    assert.deepEqual(
+      r.rejected.map((x) => x.reason),
+      ['invalid-time'],
+    );
+  }
+  const next = await scorer.processBatch(itemsOf([at(3, T0 + 1000)], 0, 4));
+  assert.equal(next.stats.tooLate, 0);
+  assert.equal((await scorer.baseline(443, 'tcp', null, T0 + 60_000)).flows, 2);
+});
+
+test('flow ids that would not survive as stored samples are rejected', async () => {
+  // Samples are stored comma-joined: "x,y" came back from Redis as two ids, "" as none.
+  const scorer = new Scorer({ config: compileScorerConfig(), store: new MemoryScorerStore() });
+  const f = makeFeatures({ srcPort: 5 });
+  const r = await scorer.processBatch(
+    ['x,y', '', ' ', 'a'.repeat(129)].map((flowId, i) => ({
+      features: { ...f, flow: { ...f.flow, flowId } },
+      source: { topic: 't', partition: 0, offset: String(i) },
+    })),
+  );
+  assert.deepEqual(
+    r.rejected.map((x) => x.reason),
+    ['invalid-flow-id', 'invalid-flow-id', 'invalid-flow-id', 'invalid-flow-id'],
+  );
+  const topics = await scorer.processBatch(
+    ['a{b}', 'sp ace', ''].map((topic) => ({
+      features: f,
+      source: { topic, partition: 0, offset: '9' },
+    })),
+  );
+  assert.deepEqual(
+    topics.rejected.map((x) => x.reason),
+    ['invalid-source-topic', 'invalid-source-topic', 'invalid-source-topic'],
+  );
 });
