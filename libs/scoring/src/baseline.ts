@@ -1,6 +1,6 @@
 import type { PortBaselineSnapshot, Transport } from '@opaqueflow/flow-model';
 import type { ScorerConfig, Tier } from './config.js';
-import { EMPTY_BITS, estimateDistinct, hexOf, orHex, wordsOf } from './distinct.js';
+import { EMPTY_BITS, estimateDistinctWords, orHex, wordsOf } from './distinct.js';
 import type { BucketCounters, PortState } from './store-types.js';
 
 export function bucketIndexOf(eventMs: number, tier: Tier): number {
@@ -56,46 +56,80 @@ function orInto(words: number[], hex: string): void {
   }
 }
 
+/**
+ * Running sums of one tier's window (buckets first..last): what a summary adds up, kept open
+ * so the scorer can count more flows into it as a batch goes.
+ */
+export interface WindowAcc {
+  readonly first: number;
+  readonly last: number;
+  flows: number;
+  opaque: number;
+  bytes: number;
+  milliSum: number;
+  milliSqSum: number;
+  entropyCount: number;
+  /** Bitmaps as 32-bit words: hex is parsed once per bucket, not once per merge. */
+  readonly src: number[];
+  readonly dst: number[];
+}
+
+/** The sums of the buckets of one tier inside the window ending at horizonMs. */
+export function accumulateTier(
+  buckets: ReadonlyMap<number, BucketCounters> | undefined,
+  tier: Tier,
+  horizonMs: number,
+): WindowAcc {
+  const last = bucketIndexOf(horizonMs, tier);
+  const acc: WindowAcc = {
+    first: last - tier.bucketCount + 1,
+    last,
+    flows: 0,
+    opaque: 0,
+    bytes: 0,
+    milliSum: 0,
+    milliSqSum: 0,
+    entropyCount: 0,
+    src: wordsOf(EMPTY_BITS),
+    dst: wordsOf(EMPTY_BITS),
+  };
+  for (const [index, c] of buckets ?? []) {
+    if (index < acc.first || index > acc.last) continue;
+    acc.flows += c.flows;
+    acc.opaque += c.opaque;
+    acc.bytes += c.bytes;
+    acc.milliSum += c.entropyMilliSum;
+    acc.milliSqSum += c.entropyMilliSqSum;
+    acc.entropyCount += c.entropyCount;
+    orInto(acc.src, c.srcBits);
+    orInto(acc.dst, c.dstBits);
+  }
+  return acc;
+}
+
+export function summaryOf(acc: WindowAcc, tier: Tier): WindowSummary {
+  const { flows, milliSqSum, entropyCount } = acc;
+  const mean = entropyCount === 0 ? null : acc.milliSum / entropyCount;
+  return {
+    flows,
+    opaque: acc.opaque,
+    bytes: acc.bytes,
+    distinctSources: flows === 0 ? 0 : estimateDistinctWords(acc.src),
+    distinctDestinations: flows === 0 ? 0 : estimateDistinctWords(acc.dst),
+    meanEntropy: mean === null ? null : mean / 1000,
+    entropyStdDev:
+      mean === null ? null : Math.sqrt(Math.max(0, milliSqSum / entropyCount - mean * mean)) / 1000,
+    windowMs: tier.windowMs,
+  };
+}
+
 /** Sum of the buckets of one tier inside the window ending at horizonMs. */
 export function summarizeTier(
   buckets: ReadonlyMap<number, BucketCounters> | undefined,
   tier: Tier,
   horizonMs: number,
 ): WindowSummary {
-  const last = bucketIndexOf(horizonMs, tier);
-  const first = last - tier.bucketCount + 1;
-  let flows = 0;
-  let opaque = 0;
-  let bytes = 0;
-  let milliSum = 0;
-  let milliSqSum = 0;
-  let entropyCount = 0;
-  // Bitmaps are OR-ed as 32-bit words: parsing hex once per bucket, not once per merge.
-  const src = wordsOf(EMPTY_BITS);
-  const dst = wordsOf(EMPTY_BITS);
-  for (const [index, c] of buckets ?? []) {
-    if (index < first || index > last) continue;
-    flows += c.flows;
-    opaque += c.opaque;
-    bytes += c.bytes;
-    milliSum += c.entropyMilliSum;
-    milliSqSum += c.entropyMilliSqSum;
-    entropyCount += c.entropyCount;
-    orInto(src, c.srcBits);
-    orInto(dst, c.dstBits);
-  }
-  const mean = entropyCount === 0 ? null : milliSum / entropyCount;
-  return {
-    flows,
-    opaque,
-    bytes,
-    distinctSources: flows === 0 ? 0 : estimateDistinct(hexOf(src)),
-    distinctDestinations: flows === 0 ? 0 : estimateDistinct(hexOf(dst)),
-    meanEntropy: mean === null ? null : mean / 1000,
-    entropyStdDev:
-      mean === null ? null : Math.sqrt(Math.max(0, milliSqSum / entropyCount - mean * mean)) / 1000,
-    windowMs: tier.windowMs,
-  };
+  return summaryOf(accumulateTier(buckets, tier, horizonMs), tier);
 }
 
 export interface PortBaseline {

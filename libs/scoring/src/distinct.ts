@@ -74,7 +74,11 @@ function popcount32(v: number): number {
 
 /** Estimated number of distinct values behind a bitmap. */
 export function estimateDistinct(hex: string): number {
-  const set = wordsOf(hex).reduce((n, w) => n + popcount32(w), 0);
+  return estimateDistinctWords(wordsOf(hex));
+}
+
+export function estimateDistinctWords(words: readonly number[]): number {
+  const set = words.reduce((n, w) => n + popcount32(w), 0);
   if (set === 0) return 0;
   const zeros = DISTINCT_BITS - set;
   if (zeros === 0) return Math.round(DISTINCT_BITS * Math.log(DISTINCT_BITS));

@@ -1,7 +1,7 @@
-import { baselineFrom, bucketIndexOf, summarizeTier } from './baseline.js';
-import type { PortBaseline, WindowSummary } from './baseline.js';
+import { accumulateTier, baselineFrom, bucketIndexOf, summaryOf } from './baseline.js';
+import type { PortBaseline, WindowAcc } from './baseline.js';
 import type { ScorerConfig } from './config.js';
-import { EMPTY_BITS, setBitHex } from './distinct.js';
+import { EMPTY_BITS, setBit, setBitHex } from './distinct.js';
 import { addEvidence, type Evidence } from './host.js';
 import type { PreparedItem } from './prepare.js';
 import type { BucketCounters, PortState, ReadResult } from './store-types.js';
@@ -96,7 +96,9 @@ export interface WorkingHost {
 /**
  * One port baseline's buckets. Counted flows wait in a list until a baseline is asked for
  * (most ports, 443 among them, carry no opaque flow to judge): the buckets are copied on
- * the first write, and window summaries are cached until the next one.
+ * the first write, and the open windows of the current horizon take each flow as it is
+ * counted, so a port judged many times in a batch is summed from its buckets once per bucket
+ * step of its horizon.
  */
 export class WorkingPort {
   readonly watermarks: Readonly<Record<string, string>>;
@@ -105,7 +107,8 @@ export class WorkingPort {
   private tiers: readonly ReadonlyMap<number, BucketCounters>[];
   private owned = false;
   private pending: PreparedItem[] = [];
-  private cache: { key: string; long: WindowSummary; recent: WindowSummary } | null = null;
+  /** The open windows of the tiers a baseline reads (the shortest, the longest), by horizon. */
+  private cache: { key: string; windows: [WindowAcc, WindowAcc] } | null = null;
 
   constructor(
     stored: PortState | undefined,
@@ -126,12 +129,14 @@ export class WorkingPort {
     if (this.cache?.key !== key)
       this.cache = {
         key,
-        long: summarizeTier(this.tiers[last], tiers[last]!, horizonMs),
-        recent: summarizeTier(this.tiers[0], tiers[0]!, horizonMs),
+        windows: [
+          accumulateTier(this.tiers[0], tiers[0]!, horizonMs),
+          accumulateTier(this.tiers[last], tiers[last]!, horizonMs),
+        ],
       };
     return baselineFrom(
-      this.cache.long,
-      this.cache.recent,
+      summaryOf(this.cache.windows[1], tiers[last]!),
+      summaryOf(this.cache.windows[0], tiers[0]!),
       this.firstSeenMs,
       p.port,
       p.transport,
@@ -157,7 +162,7 @@ export class WorkingPort {
       });
       this.owned = true;
     }
-    this.cache = null;
+    const last = this.config.tiers.length - 1;
     for (const p of this.pending)
       this.config.tiers.forEach((tier, i) => {
         const buckets = this.tiers[i] as Map<number, BucketCounters>;
@@ -186,7 +191,26 @@ export class WorkingPort {
         }
         b.srcBits = setBitHex(b.srcBits, p.srcBit);
         b.dstBits = setBitHex(b.dstBits, p.dstBit);
+        // The open windows take the flow too, when its bucket is inside them.
+        if (this.cache !== null) {
+          if (i === 0) countInto(this.cache.windows[0], idx, p);
+          if (i === last) countInto(this.cache.windows[1], idx, p);
+        }
       });
     this.pending = [];
   }
+}
+
+function countInto(w: WindowAcc, idx: number, p: PreparedItem): void {
+  if (idx < w.first || idx > w.last) return;
+  w.flows += 1;
+  if (p.opaque) w.opaque += 1;
+  w.bytes += p.bytes;
+  if (p.entropyMilli !== null) {
+    w.milliSum += p.entropyMilli;
+    w.milliSqSum += p.entropyMilli * p.entropyMilli;
+    w.entropyCount += 1;
+  }
+  setBit(w.src, p.srcBit);
+  setBit(w.dst, p.dstBit);
 }
