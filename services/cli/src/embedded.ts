@@ -39,7 +39,8 @@ const EMBEDDED_TOPIC = 'embedded';
 export class EmbeddedPipeline {
   private readonly extract: (flow: FlowRecord) => FlowFeatures;
   private readonly scorer: Scorer;
-  private readonly store: MemoryScorerStore;
+  /** The scorer's state: the query API reads its port baselines. */
+  readonly store: MemoryScorerStore;
   private eventClock = 0;
   private offset = 0n;
 

@@ -21,6 +21,8 @@ test('start runs the embedded pipeline: an IPFIX export of an opaque flow become
     [
       bin,
       'start',
+      '--api-port',
+      '0',
       '--netflow-port',
       'off',
       '--sflow-port',

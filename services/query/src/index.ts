@@ -43,3 +43,5 @@ export { startQueryService } from './service.js';
 export type { QueryServiceHandles } from './service.js';
 export { redisPortKeys } from './redis-ports.js';
 export { RedisCoverage } from './coverage-redis.js';
+export { startEmbeddedApi } from './embedded-api.js';
+export type { EmbeddedApi, EmbeddedApiOptions } from './embedded-api.js';

@@ -103,7 +103,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     bodyLimit: options.bodyLimitBytes ?? 64 * 1024,
     // A caller-supplied logger, or none (tests); request logs are one line per request.
     ...(options.logger === undefined ? { logger: false } : { loggerInstance: options.logger }),
-    disableRequestLogging: options.logger === undefined,
     trustProxy: false,
     forceCloseConnections: true,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false } },
