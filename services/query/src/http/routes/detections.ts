@@ -71,13 +71,16 @@ export function detectionRoutes(app: FastifyInstance, ctx: AppContext): void {
       const format = formatOf(request, q);
       if (format === 'ndjson') return exportNdjson(reply, page, ctx);
       const result = await view.query(page);
-      return {
+      const body = {
         data: result.items.map((i) => render(i, format)),
         nextCursor:
           result.next === null
             ? null
             : encodeCursor(result.next, page.sort, page.order, page.digest),
       };
+      // Items are open objects: JSON.stringify is faster than a schema serializer for them
+      // (the response schema stays for the OpenAPI document).
+      return reply.type('application/json; charset=utf-8').send(JSON.stringify(body));
     },
   );
 
