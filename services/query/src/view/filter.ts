@@ -86,3 +86,33 @@ export function isNewerVersion(candidate: Detection, held: Detection): boolean {
   if (candidate.updatedMs !== held.updatedMs) return candidate.updatedMs > held.updatedMs;
   return candidate.flowCount > held.flowCount;
 }
+
+/** What the Redis view stores beside each detection for filtering without parsing it. */
+export interface IndexedFields {
+  readonly firstSeenMs: number;
+  readonly severity: string;
+  readonly verdict: string;
+  readonly transport: string;
+  readonly dstPort: number;
+  readonly srcAddr: string;
+  readonly dstAddr: string;
+  readonly score: number;
+  readonly status: string;
+}
+
+/** matchesFilter over the indexed fields alone (the same rules). */
+export function matchesFields(x: IndexedFields, f: DetectionFilter): boolean {
+  if (f.fromMs !== undefined && x.firstSeenMs < f.fromMs) return false;
+  if (f.toMs !== undefined && x.firstSeenMs >= f.toMs) return false;
+  if (f.dstPort !== undefined && x.dstPort !== f.dstPort) return false;
+  if (f.transport !== undefined && x.transport !== f.transport) return false;
+  if (f.minScore !== undefined && x.score < f.minScore) return false;
+  if (f.severity !== undefined && !(f.severity as readonly string[]).includes(x.severity))
+    return false;
+  if (f.verdict !== undefined && !(f.verdict as readonly string[]).includes(x.verdict))
+    return false;
+  if (f.status !== undefined && !(f.status as readonly string[]).includes(x.status)) return false;
+  if (f.src !== undefined && !inCidr(x.srcAddr, f.src)) return false;
+  if (f.dst !== undefined && !inCidr(x.dstAddr, f.dst)) return false;
+  return true;
+}

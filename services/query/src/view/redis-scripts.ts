@@ -4,7 +4,8 @@
  * first key is declared so the call is routed there.
  *
  *   <base>d:<id>         hash: j (detection JSON), u (updatedMs), n (flowCount), fs (first
- *                        seen), sv, vd, tr, dp (indexed values), ts, tb, ta (triage status, by, at)
+ *                        seen), sv, vd, tr, dp (indexed values), sa, da, sc (addresses and
+ *                        score, filtered without reading j), ts, tb, ta (triage status, by, at)
  *   <base>c:<id>         list: triage comments (JSON), capped
  *   <base>t              zset by first seen; <base>t:<field>:<value> the same per indexed value
  *   <base>s              zset by score;  <base>l  zset by last seen (retention)
@@ -12,7 +13,7 @@
  *   <base>audit          stream: triage changes
  */
 
-/** KEYS[1] detection hash; ARGV base id u n fs ls score sv vd tr dp json feedMax cutoff. */
+/** KEYS[1] detection hash; ARGV base id u n fs ls score sv vd tr dp json feedMax cutoff src dst. */
 export const UPSERT = `
 local base, id = ARGV[1], ARGV[2]
 local u, n = tonumber(ARGV[3]), tonumber(ARGV[4])
@@ -33,7 +34,8 @@ if old[1] then
   end
 end
 redis.call('HSET', h, 'j', ARGV[12], 'u', ARGV[3], 'n', ARGV[4], 'fs', fs,
-  'sv', ARGV[8], 'vd', ARGV[9], 'tr', ARGV[10], 'dp', ARGV[11], 'ts', ts)
+  'sv', ARGV[8], 'vd', ARGV[9], 'tr', ARGV[10], 'dp', ARGV[11], 'ts', ts,
+  'sa', ARGV[15], 'da', ARGV[16], 'sc', ARGV[7])
 redis.call('ZADD', base .. 't', fs, id)
 redis.call('ZADD', base .. 's', ARGV[7], id)
 redis.call('ZADD', base .. 'l', ARGV[6], id)
@@ -71,7 +73,8 @@ return from
 /**
  * One chunk of an ordering after a cursor. KEYS[1] the index; ARGV base hasCursor key id
  * order count min max (min inclusive, max exclusive, '' for unbounded).
- * Returns {more, id1, score1, fields1, comments1, id2, …} where fields are j ts tb ta.
+ * Returns {more, id1, score1, fields1, id2, …} where fields are what filters read (fs sv vd
+ * tr dp sa da sc ts): the detection JSON is fetched afterwards for the matches only.
  * With the cursor's member still at its key, its rank is exact; otherwise (pruned or moved)
  * the first position after (key, id) is found from the count below the key and a walk
  * through the ties.
@@ -124,8 +127,7 @@ for i = from, to, step do
   local id = e[i]
   out[#out + 1] = id
   out[#out + 1] = e[i + 1]
-  out[#out + 1] = redis.call('HMGET', base .. 'd:' .. id, 'j', 'ts', 'tb', 'ta')
-  out[#out + 1] = redis.call('LRANGE', base .. 'c:' .. id, 0, -1)
+  out[#out + 1] = redis.call('HMGET', base .. 'd:' .. id, 'fs', 'sv', 'vd', 'tr', 'dp', 'sa', 'da', 'sc', 'ts')
 end
 return out
 `;

@@ -1,7 +1,7 @@
 import type { Detection } from '@opaqueflow/flow-model';
 import type { Cluster, Redis } from 'ioredis';
 import { QueryError } from '../errors.js';
-import { matchesFilter } from './filter.js';
+import { matchesFields, matchesFilter, type IndexedFields } from './filter.js';
 import { PRUNE, SCAN, TRIAGE, UPSERT } from './redis-scripts.js';
 import type {
   CursorPosition,
@@ -71,6 +71,22 @@ function itemOf(fields: unknown, comments: unknown): ViewItem | null {
     comments: commentsOf(comments),
   };
   return { detection, triage };
+}
+
+function fieldsOf(raw: unknown): IndexedFields | null {
+  if (!Array.isArray(raw) || raw[0] === null || raw[0] === undefined) return null;
+  const v = raw as (string | null)[];
+  return {
+    firstSeenMs: Number(v[0]),
+    severity: v[1] ?? '',
+    verdict: v[2] ?? '',
+    transport: v[3] ?? '',
+    dstPort: Number(v[4]),
+    srcAddr: v[5] ?? '',
+    dstAddr: v[6] ?? '',
+    score: Number(v[7]),
+    status: v[8] ?? 'new',
+  };
 }
 
 /** Which equality filter has a time index of its own (only one can narrow a scan). */
@@ -148,6 +164,8 @@ export class RedisDetectionView implements DetectionView {
         JSON.stringify(d),
         String(this.feedLength),
         cutoff,
+        d.srcAddr,
+        d.dstAddr,
       );
     }
     const replies = await this.run(() => pipe.exec(), 'upsert');
@@ -220,7 +238,9 @@ export class RedisDetectionView implements DetectionView {
     let lastReturned: CursorPosition | null = null;
     for (;;) {
       const want = request.limit - items.length;
-      const count = selective ? Math.min(1_000, Math.max(want * 4, 100)) : want;
+      const count = selective
+        ? Math.max(1, Math.min(1_000, Math.max(want * 4, 100), this.scanBudget - scanned))
+        : want;
       const reply = await this.run(
         () =>
           this.commands.ofViewScan(
@@ -237,27 +257,57 @@ export class RedisDetectionView implements DetectionView {
         'query',
       );
       const more = reply[0] === 1;
-      let stoppedEarly = false;
-      for (let i = 1; i + 3 < reply.length; i += 4) {
-        if (items.length >= request.limit) {
-          stoppedEarly = true;
-          break;
-        }
-        const id = String(reply[i]);
-        const position = { key: Number(reply[i + 1]), id };
-        cursor = position;
-        scanned += 1;
-        const item = itemOf(reply[i + 2], reply[i + 3]);
-        if (item === null || !matchesFilter(item, f)) continue;
-        items.push(item);
-        // The index entry is the position (the stored detection agrees unless a write raced).
-        lastReturned = position;
+      // Phase one: positions and the indexed fields; the filters pick the matches.
+      const entries: { position: CursorPosition; match: boolean }[] = [];
+      for (let i = 1; i + 2 < reply.length; i += 3) {
+        const fields = fieldsOf(reply[i + 2]);
+        entries.push({
+          position: { key: Number(reply[i + 1]), id: String(reply[i]) },
+          match: fields !== null && matchesFields(fields, f),
+        });
       }
+      // Phase two: the matches' detections, up to what the page still needs.
+      const wanted: CursorPosition[] = [];
+      let consumed = 0;
+      for (const e of entries) {
+        if (wanted.length >= want) break;
+        consumed += 1;
+        if (e.match) wanted.push(e.position);
+      }
+      const fetched = await this.fetchItems(wanted.map((p) => p.id));
+      wanted.forEach((p, i) => {
+        const item = fetched[i];
+        // Re-checked: a write between the two phases may have changed the detection.
+        if (item === null || item === undefined || !matchesFilter(item, f)) return;
+        items.push(item);
+        lastReturned = p;
+      });
+      scanned += consumed;
+      if (consumed > 0) cursor = entries[consumed - 1]!.position;
+      const stoppedEarly = consumed < entries.length;
       if (items.length >= request.limit)
         return { items, next: more || stoppedEarly ? lastReturned : null };
-      if (!more) return { items, next: null };
+      if (!more && !stoppedEarly) return { items, next: null };
       if (scanned >= this.scanBudget) return { items, next: cursor };
     }
+  }
+
+  /** Detections with their triage by id, one pipeline; null where one is gone. */
+  private async fetchItems(ids: readonly string[]): Promise<(ViewItem | null)[]> {
+    if (ids.length === 0) return [];
+    const pipe = this.client.pipeline();
+    for (const id of ids) {
+      pipe.hmget(`${this.base}d:${id}`, 'j', 'ts', 'tb', 'ta');
+      pipe.lrange(`${this.base}c:${id}`, 0, -1);
+    }
+    const replies = (await this.run(() => pipe.exec(), 'query')) ?? [];
+    return ids.map((_, i) => {
+      const [fe, fields] = replies[2 * i] ?? [null, null];
+      const [ce, comments] = replies[2 * i + 1] ?? [null, null];
+      if (fe !== null || ce !== null)
+        throw new QueryError('QUERY_STORE_FAILED', 'view read failed', { cause: fe ?? ce });
+      return itemOf(fields, comments);
+    });
   }
 
   async setTriage(id: string, change: TriageChange): Promise<ViewItem | null> {
