@@ -107,6 +107,9 @@ export function renderOcsf(item: ViewItem): Record<string, unknown> {
         src_endpoint: { ip: d.srcAddr },
         dst_endpoint: { ip: d.dstAddr, port: d.dstPort },
         connection_info: {
+          // The detection does not say which side is ours: Unknown (0), not a guess.
+          direction_id: 0,
+          direction: 'Unknown',
           protocol_name: d.transport,
           ...(PROTOCOL_NUMBERS[d.transport] === undefined
             ? {}
