@@ -27,7 +27,11 @@ function sources(dir: string, out: string[] = []): string[] {
 
 const literal = (s: string | undefined) => /^'([^']*)'$/.exec(s?.trim() ?? '')?.[1];
 
-function stagesOf(expr: string | undefined, file: string): readonly string[] {
+function stagesOf(
+  expr: string | undefined,
+  file: string,
+  generic: readonly string[],
+): readonly string[] {
   const lit = literal(expr);
   if (lit !== undefined) return [lit];
   const ident = expr?.trim();
@@ -35,21 +39,33 @@ function stagesOf(expr: string | undefined, file: string): readonly string[] {
     const value = new RegExp(`const ${ident}\\s*=\\s*'([a-z_]+)'`).exec(file)?.[1];
     if (value !== undefined) return [value];
   }
-  return STAGES; // a parameter: the stage the caller names
+  return generic; // a parameter: any stage a caller names
 }
 
 function labelsOf(text: string | undefined): string[] {
   return [...(text ?? '').matchAll(/'([a-z_][a-z0-9_]*)'/g)].map((m) => m[1]!);
 }
 
-export function registeredMetrics(): Registered {
+/** `root`: the checkout whose sources are read (test:images reads the one it built from). */
+export function registeredMetrics(root: string = ROOT): Registered {
   const metrics = new Map<string, Set<string>>();
   const add = (name: string, labels: readonly string[]) => {
     const set = metrics.get(name) ?? new Set<string>();
     for (const l of labels) set.add(l);
     metrics.set(name, set);
   };
-  const files = [...sources(`${ROOT}libs`), ...sources(`${ROOT}services`)];
+  const base = root.endsWith('/') ? root : `${root}/`;
+  const files = [...sources(`${base}libs`), ...sources(`${base}services`)];
+  // Stage-generic registrations (libs/kafka's consumer and producer metrics) take the stage
+  // their caller names: the services' own, and any `stage: '…'` a caller passes (the query
+  // service's coverage consumer is 'query-coverage'), with dashes made underscores as
+  // libs/kafka's metricStage does.
+  const generic = new Set<string>(STAGES);
+  for (const path of files)
+    for (const m of readFileSync(path, 'utf8').matchAll(
+      /\b(?:stage:\s*|const STAGE\s*=\s*)'([a-z][a-z0-9-]*)'/g,
+    ))
+      generic.add(m[1]!.replace(/-/g, '_'));
   for (const path of files) {
     const text = readFileSync(path, 'utf8');
     for (const m of text.matchAll(/create(Counter|Histogram|Gauge)\(\s*[\w.]+,\s*\{([^}]*)\}/g)) {
@@ -58,7 +74,7 @@ export function registeredMetrics(): Registered {
       const name = literal(field('name'));
       if (name === undefined) continue;
       const labels = labelsOf(/labels:\s*\[([^\]]*)\]/.exec(body)?.[1]);
-      const stages = stagesOf(field('stage') ?? "'?'", text);
+      const stages = stagesOf(field('stage') ?? "'?'", text, [...generic]);
       for (const stage of stages) {
         if (m[1] === 'Counter')
           add(`opaqueflow_${stage}_${name.replace(/_total$/, '')}_total`, labels);
@@ -77,7 +93,7 @@ export function registeredMetrics(): Registered {
     // libs/kafka's record counters: make('<name>', '<description>', ['<label>', …]) per stage.
     if (path.endsWith(join('libs', 'kafka', 'src', 'counters.ts')))
       for (const m of text.matchAll(/make\(\s*'(\w+)',\s*'[^']*',\s*\[([^\]]*)\]\)/g))
-        for (const stage of STAGES) add(`opaqueflow_${stage}_${m[1]}_total`, labelsOf(m[2]));
+        for (const stage of generic) add(`opaqueflow_${stage}_${m[1]}_total`, labelsOf(m[2]));
   }
   return { metrics };
 }
