@@ -157,6 +157,7 @@ async function wire(rt: ServiceRuntime<QueryConfig>, handles: QueryServiceHandle
       : { tls: { cert: readFileSync(config.tlsCertFile), key: readFileSync(config.tlsKeyFile) } }),
     logger: logger.child({ component: 'http' }),
     ops: rt.opsSources,
+    meter: rt.telemetry.meter,
   });
   handles.url = await app.listen({ host: config.httpHost, port: config.httpPort });
   handles.app = app;

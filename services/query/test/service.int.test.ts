@@ -187,6 +187,9 @@ test('detections produced to the topic appear through REST; replays and older ve
   );
   const ready = await fetch(`${base}/readyz`);
   assert.equal(ready.status, 200);
+  const metrics = await (await fetch(`${base}/metrics`)).text();
+  assert.match(metrics, /opaqueflow_query_http_requests_total\{[^}]*route="\/v1\/detections\/:id"/);
+  assert.match(metrics, /opaqueflow_query_records_consumed_total/);
 });
 
 test('paging through REST while detections keep arriving: no duplicates, no gaps', async () => {

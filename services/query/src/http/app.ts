@@ -5,6 +5,8 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { OpsSources } from '@opaqueflow/service';
 import type { Logger } from '@opaqueflow/telemetry';
+import { createCounter, createHistogram } from '@opaqueflow/telemetry';
+import type { Meter } from '@opentelemetry/api';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Cluster, Redis } from 'ioredis';
 import type { BaselineReader } from '../baselines.js';
@@ -49,6 +51,8 @@ export interface AppOptions {
   readonly logger?: Logger;
   /** /healthz, /readyz and /metrics as libs/service answers them. */
   readonly ops?: OpsSources;
+  /** opaqueflow_query_http_requests_total{route,method,status_code} and request durations. */
+  readonly meter?: Meter;
   readonly clock?: () => number;
   /** How often a live feed polls the view for other replicas' writes. */
   readonly feedPollMs?: number;
@@ -110,6 +114,28 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const ctx: AppContext = { options, clock: options.clock ?? Date.now, streams: new Set() };
 
   app.decorateRequest('principal', null);
+  if (options.meter !== undefined) {
+    const requests = createCounter(options.meter, {
+      stage: 'query',
+      name: 'http_requests',
+      description: 'HTTP requests answered, by route template, method and status code',
+      labels: ['route', 'method', 'status_code'],
+    });
+    const duration = createHistogram(options.meter, {
+      stage: 'query',
+      name: 'http_request_duration',
+      unit: 'seconds',
+      description: 'time from a request received to its answer sent',
+      labels: ['route', 'method'],
+    });
+    app.addHook('onResponse', (request, reply, done) => {
+      // The route template, never the URL: ids and filters would be unbounded labels.
+      const route = request.routeOptions.url ?? 'unmatched';
+      requests.add(1, { route, method: request.method, status_code: String(reply.statusCode) });
+      duration.record(reply.elapsedTime / 1000, { route, method: request.method });
+      done();
+    });
+  }
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error.validation) {
       const field = fieldOf(error);
