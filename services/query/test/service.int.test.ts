@@ -187,6 +187,30 @@ test('detections produced to the topic appear through REST; replays and older ve
   );
   const ready = await fetch(`${base}/readyz`);
   assert.equal(ready.status, 200);
+  // The undecodable message went to the DLQ with its reason, and only it.
+  const dlqConsumer = kafka.consumer({ groupId: `it-query-dlq-${id}`, maxWaitMs: 200 });
+  await dlqConsumer.connect();
+  const letters: { key: string; stage: string; code: string }[] = [];
+  await dlqConsumer.run({
+    topics: [dlqTopic],
+    fromBeginning: true,
+    eachBatch: (batch) => {
+      for (const m of batch.messages)
+        letters.push({
+          key: m.key?.toString() ?? '',
+          stage: String(m.headers['opaqueflow.dlq.stage']),
+          code: String(m.headers['opaqueflow.dlq.code']),
+        });
+      return Promise.resolve();
+    },
+  });
+  await eventually('the dead letter', () => Promise.resolve(letters.length > 0 ? true : undefined));
+  await dlqConsumer.disconnect();
+  assert.deepEqual(
+    letters.map((l) => [l.key, l.stage]),
+    [['junk', 'query']],
+  );
+  assert.ok(letters[0]!.code.length > 0);
   const metrics = await (await fetch(`${base}/metrics`)).text();
   assert.match(metrics, /opaqueflow_query_http_requests_total\{[^}]*route="\/v1\/detections\/:id"/);
   assert.match(metrics, /opaqueflow_query_records_consumed_total/);
