@@ -457,3 +457,13 @@ test('OpenAPI document from the route schemas, docs page, probes', async () => {
   assert.equal((await app.inject({ url: '/healthz' })).statusCode, 200);
   assert.equal((await app.inject({ url: '/readyz' })).statusCode, 200);
 });
+
+test('rate limit: guessing keys is limited per address too', async () => {
+  const { app } = await make({ rateLimit: { max: 2, windowMs: 60_000 } });
+  const codes: number[] = [];
+  for (let i = 0; i < 3; i++)
+    codes.push(
+      (await app.inject({ url: '/v1/detections', headers: auth(`guess-${i}`) })).statusCode,
+    );
+  assert.deepEqual(codes, [401, 401, 429]);
+});
