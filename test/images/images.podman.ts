@@ -134,6 +134,51 @@ test('the four images run hardened and carry a capture from ingest to the query 
     );
   }
 
+  await t.test('each image carries its OCI labels and runs compiled JavaScript', () => {
+    for (const s of SERVICES) {
+      const image = `localhost/opaqueflow/${s}:test`;
+      const labels = JSON.parse(
+        podman('image', 'inspect', image, '--format', '{{json .Labels}}'),
+      ) as Record<string, string>;
+      assert.equal(labels['org.opencontainers.image.title'], `opaqueflow-${s}`);
+      assert.match(labels['org.opencontainers.image.revision'] ?? '', /^([0-9a-f]{40}|unknown)$/);
+      const entry = podman('image', 'inspect', image, '--format', '{{json .Config.Entrypoint}}');
+      assert.equal(entry, '["node","--enable-source-maps","dist/main.js"]');
+      // The service and the workspace libraries it was pruned to: compiled JavaScript only.
+      const ts = podman(
+        'run',
+        '--rm',
+        ...LIMITS,
+        '--entrypoint',
+        'sh',
+        image,
+        '-c',
+        'find /app/dist /app/node_modules/.pnpm/@opaqueflow+*/node_modules/@opaqueflow/ -name "*.ts" -o -name tsconfig.json',
+      );
+      assert.equal(ts, '', `${s}: TypeScript in the image`);
+      const js = podman(
+        'run',
+        '--rm',
+        ...LIMITS,
+        '--entrypoint',
+        'sh',
+        image,
+        '-c',
+        'ls /app/node_modules/.pnpm/@opaqueflow+kafka*/node_modules/@opaqueflow/kafka/dist/index.js',
+      );
+      assert.match(js, /index\.js$/);
+    }
+  });
+
+  await t.test("each image's HEALTHCHECK passes against the running service", () => {
+    for (const name of names) {
+      const check = spawnSync('podman', [...PODMAN, 'healthcheck', 'run', name], {
+        encoding: 'utf8',
+      });
+      assert.equal(check.status, 0, `${name}: ${check.stdout}${check.stderr}`);
+    }
+  });
+
   await t.test('every container runs as uid 10001 on a read-only root without capabilities', () => {
     for (const name of names) {
       assert.equal(podman('exec', name, 'id', '-u'), '10001', name);
