@@ -38,7 +38,8 @@ export type CaptureRejectReason = keyof typeof CAPTURE_REJECT_REASONS;
 /** Packets that are well formed but carry nothing a flow is made of. */
 export const CAPTURE_IGNORE_REASONS = {
   'non-ip-frame': 'an Ethernet or cooked frame whose protocol is not IPv4/IPv6 (ARP, LLDP, …)',
-  'ip-fragment-unattributed': 'a non-first IP fragment whose first fragment was not seen',
+  'ip-fragment-unattributed':
+    'an IP fragment of a datagram whose first fragment never arrived (no ports to tie it to a flow)',
 } as const;
 
 export type CaptureIgnoreReason = keyof typeof CAPTURE_IGNORE_REASONS;

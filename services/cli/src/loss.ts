@@ -50,7 +50,11 @@ export function captureNotes(stats: CaptureStats, gzip: boolean): string[] {
   const unattributed = stats.ignored['ip-fragment-unattributed'] ?? 0;
   if (unattributed > 0)
     notes.push(
-      `${n(unattributed)} IP fragments dropped: the rest of their datagram never arrived (bytes and packets of their flows are undercounted)`,
+      `${plural(unattributed, 'IP fragment')} dropped: the first fragment of their datagram never arrived, so no flow could be told (their bytes and packets are not counted)`,
+    );
+  if (stats.ipDatagramsIncomplete > 0)
+    notes.push(
+      `${plural(stats.ipDatagramsIncomplete, 'fragmented IP datagram')} incomplete (fragments missing after 30 s or at the end): their flows got the bytes before the first gap`,
     );
   if (stats.tcpSegmentsDropped > 0)
     notes.push(
@@ -64,11 +68,11 @@ export function captureNotes(stats: CaptureStats, gzip: boolean): string[] {
   if (cuts.length > 0 || stats.flowsSplit > 0) {
     const total = cuts.reduce((sum, [, c]) => sum + c, 0);
     notes.push(
-      `the flow table ended ${n(total)} flows early to stay within its bounds (${counts(cuts)}); ` +
+      `the flow table ended ${plural(total, 'flow')} early to stay within its bounds (${counts(cuts)}); ` +
         (stats.flowsSplit === 0
           ? 'none of them continued in a later record'
-          : `${n(stats.flowsSplit)} later records continue one of them, so those flows are split ` +
-            'in two or more records (--all rows carry "split": true)'),
+          : `${plural(stats.flowsSplit, 'later record')} continue${stats.flowsSplit === 1 ? 's' : ''} one of them, ` +
+            'so those flows are split in two or more records (--all rows carry "split": true)'),
     );
   }
   return notes;

@@ -3,15 +3,13 @@ import type { FlowEvictionReason } from '../errors.js';
 import type { DecodedPacket } from '../capture/packet.js';
 import { payloadOf, PROTO_TCP } from '../capture/packet.js';
 import type { CaptureStats } from '../capture/types.js';
-import { countIgnored, newCaptureStats } from '../capture/types.js';
+import { countRejected, newCaptureStats } from '../capture/types.js';
 import { FlowState, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from './flow.js';
 import type { CompiledFlowTableOptions, FlowTableOptions } from './options.js';
 import { compileFlowTableOptions } from './options.js';
 import { SegmentOutcome } from './payload-prefix.js';
 import { BufferPool } from './buffer-pool.js';
-
-/** Fragment ids remembered to attribute later fragments; older ones are forgotten first. */
-const MAX_FRAGMENT_KEYS = 8192;
+import { FragmentReassembler } from './fragments.js';
 
 /** Why a record ended, and whether it carries on a flow that a bound cut off earlier. */
 export interface FlowEnding {
@@ -41,7 +39,7 @@ export class FlowTable {
   readonly options: CompiledFlowTableOptions;
   readonly stats: CaptureStats;
   private readonly flows = new Map<string, FlowState>();
-  private readonly fragments = new Map<string, string>();
+  private readonly fragments: FragmentReassembler;
   /** Keys of flows cut short → the flowId of their last record (bounded by maxFlows). */
   private readonly cut = new Map<string, string>();
   private clockMs = -Infinity;
@@ -57,6 +55,23 @@ export class FlowTable {
     this.options = compileFlowTableOptions(options);
     this.stats = stats;
     this.pool = new BufferPool(this.options.payloadPrefixBytes);
+    this.fragments = new FragmentReassembler(
+      (datagram, complete) => {
+        if (complete) this.stats.ipDatagramsReassembled++;
+        else this.stats.ipDatagramsIncomplete++;
+        this.addPacket(datagram);
+      },
+      (fragments, reason) => {
+        if (reason === 'ip-fragment-unattributed')
+          this.stats.ignored[reason] = (this.stats.ignored[reason] ?? 0) + fragments;
+        else countRejected(this.stats, reason);
+      },
+    );
+  }
+
+  /** IP datagrams waiting for missing fragments (bounded). */
+  get fragmentsPending(): number {
+    return this.fragments.size;
   }
 
   get size(): number {
@@ -71,18 +86,20 @@ export class FlowTable {
   add(p: DecodedPacket): void {
     this.advanceTo(p.timestampMs);
     if (p.isFragment) {
+      // Counted into its flow once its datagram is whole (or given up), in any order.
       this.stats.ipFragments++;
-      if (!p.isFirstFragment) {
-        this.addLaterFragment(p);
-        return;
-      }
+      this.fragments.add(p);
+      return;
     }
+    this.addPacket(p);
+  }
+
+  private addPacket(p: DecodedPacket): void {
     const key = flowKey(p);
     let flow = this.flows.get(key);
     if (flow !== undefined && this.endedBefore(flow, p)) flow = undefined;
     if (flow === undefined) flow = this.open(key, p);
-    if (p.isFragment) this.rememberFragment(p, key);
-    this.stats.packetsDecoded++;
+    this.stats.packetsDecoded += p.wirePackets;
     const fromA = flow.isFromA(p);
     if (p.protocol === PROTO_TCP) this.trackTcp(flow, p, fromA);
     flow.count(p, fromA, this.options);
@@ -100,14 +117,15 @@ export class FlowTable {
 
   /** Ends every flow (end of a capture file, or shutdown). */
   flush(reason: FlowEvictionReason = 'end-of-capture'): void {
+    this.fragments.flush();
     for (const flow of [...this.flows.values()]) this.end(flow, reason);
-    this.fragments.clear();
     this.cut.clear();
   }
 
   private sweep(): void {
     const o = this.options;
     const now = this.clockMs;
+    this.fragments.expire(now);
     // Deleting the entry being visited is safe in Map iteration: no copy of the table.
     for (const flow of this.flows.values()) {
       const quiet = now - flow.lastMs;
@@ -210,26 +228,6 @@ export class FlowTable {
     if (this.bufferedBytes > this.options.maxBufferedBytes) this.end(current, 'memory-limit');
   }
 
-  private addLaterFragment(p: DecodedPacket): void {
-    const key = this.fragments.get(fragmentKey(p));
-    const flow = key === undefined ? undefined : this.flows.get(key);
-    if (flow === undefined) {
-      countIgnored(this.stats, 'ip-fragment-unattributed');
-      return;
-    }
-    this.stats.packetsDecoded++;
-    const fromA = p.srcAddr === flow.addrA;
-    flow.count(p, fromA, this.options);
-  }
-
-  private rememberFragment(p: DecodedPacket, key: string): void {
-    if (this.fragments.size >= MAX_FRAGMENT_KEYS) {
-      const oldest = this.fragments.keys().next();
-      if (oldest.done !== true) this.fragments.delete(oldest.value);
-    }
-    this.fragments.set(fragmentKey(p), key);
-  }
-
   private end(flow: FlowState, reason: FlowEvictionReason): void {
     if (this.flows.get(flow.key) !== flow) return;
     this.flows.delete(flow.key);
@@ -259,8 +257,4 @@ function flowKey(p: DecodedPacket): string {
   return srcFirst
     ? `${p.protocol} ${p.srcAddr} ${p.srcPort} ${p.dstAddr} ${p.dstPort}`
     : `${p.protocol} ${p.dstAddr} ${p.dstPort} ${p.srcAddr} ${p.srcPort}`;
-}
-
-function fragmentKey(p: DecodedPacket): string {
-  return `${p.protocol} ${p.srcAddr} ${p.dstAddr} ${p.fragmentId}`;
 }

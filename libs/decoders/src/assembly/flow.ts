@@ -64,11 +64,11 @@ export class FlowState {
   count(p: DecodedPacket, fromA: boolean, options: CompiledFlowTableOptions): void {
     if (p.timestampMs > this.lastMs) this.lastMs = p.timestampMs;
     if (fromA) {
-      this.packetsA++;
+      this.packetsA += p.wirePackets;
       this.bytesA += p.ipLength;
       this.flagsA |= p.tcpFlags;
     } else {
-      this.packetsB++;
+      this.packetsB += p.wirePackets;
       this.bytesB += p.ipLength;
       this.flagsB |= p.tcpFlags;
     }

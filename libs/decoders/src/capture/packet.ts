@@ -51,6 +51,19 @@ export interface DecodedPacket {
   fragmentId: number;
   isFragment: boolean;
   isFirstFragment: boolean;
+  /**
+   * For a fragment, where its share of the datagram lies: byte offset in the fragmentable
+   * part, whether more follow, and the frame range [fragmentStart, fragmentEnd) of its
+   * captured bytes; fragmentLength is its length on the wire. No transport header is decoded
+   * from a fragment: the reassembled datagram's is (see decodeReassembled).
+   */
+  fragmentOffset: number;
+  moreFragments: boolean;
+  fragmentStart: number;
+  fragmentEnd: number;
+  fragmentLength: number;
+  /** Packets on the wire this one stands for: 1, or the fragments of a reassembled datagram. */
+  wirePackets: number;
 }
 
 export function newDecodedPacket(): DecodedPacket {
@@ -73,6 +86,12 @@ export function newDecodedPacket(): DecodedPacket {
     fragmentId: 0,
     isFragment: false,
     isFirstFragment: false,
+    fragmentOffset: 0,
+    moreFragments: false,
+    fragmentStart: 0,
+    fragmentEnd: 0,
+    fragmentLength: 0,
+    wirePackets: 1,
   };
 }
 
@@ -105,6 +124,7 @@ export function decodePacket(
   out.isFragment = false;
   out.isFirstFragment = false;
   out.fragmentId = 0;
+  out.wirePackets = 1;
   out.tcpFlags = 0;
   out.tcpSeq = 0;
   out.srcPort = 0;
@@ -138,14 +158,14 @@ function decodeIpv4(
   out.srcAddr = formatIpv4(data, off + 12);
   out.dstAddr = formatIpv4(data, off + 16);
   out.ipLength = totalLength;
-  if (fragmentOffset !== 0 || moreFragments) {
-    out.isFragment = true;
-    out.isFirstFragment = fragmentOffset === 0;
-    out.fragmentId = (data[off + 4]! << 8) | data[off + 5]!;
-  }
   const l4Start = off + headerLength;
   // Ethernet pads short frames: the IP length, not the frame, says where the packet ends.
   const l4End = Math.min(frameEnd, off + totalLength);
+  if (fragmentOffset !== 0 || moreFragments) {
+    out.fragmentId = (data[off + 4]! << 8) | data[off + 5]!;
+    markFragment(out, fragmentOffset, moreFragments, l4Start, l4End, totalLength - headerLength);
+    return null;
+  }
   return decodeTransport(data, l4Start, l4End, totalLength - headerLength, out);
 }
 
@@ -165,8 +185,33 @@ function decodeIpv6(
   out.dstAddr = formatIpv6(data, off + 24);
   out.ipLength = payloadLength + 40;
   const end = Math.min(frameEnd, off + 40 + payloadLength);
-  let next = data[off + 6]!;
-  let p = off + 40;
+  const wireEnd = off + 40 + payloadLength;
+  const error = walkIpv6Extensions(data, off + 40, end, data[off + 6]!, out);
+  if (error !== null) return error;
+  const p = chain.offset;
+  if (chain.fragment) {
+    markFragment(out, chain.fragmentOffset, chain.moreFragments, p, end, wireEnd - p);
+    return null;
+  }
+  return decodeTransport(data, p, end, wireEnd - p, out);
+}
+
+/** Where an IPv6 extension chain ended (a module-level result: no allocation per packet). */
+const chain = { offset: 0, fragment: false, fragmentOffset: 0, moreFragments: false };
+
+/**
+ * Walks IPv6 extension headers from `p` with first header `next`, up to the transport
+ * header or a fragment header (what follows one is the fragmentable part, decoded only
+ * once reassembled). Sets out.protocol to the header after the chain.
+ */
+function walkIpv6Extensions(
+  data: Uint8Array,
+  p: number,
+  end: number,
+  next: number,
+  out: DecodedPacket,
+): CaptureRejectReason | null {
+  chain.fragment = false;
   for (let n = 0; ; n++) {
     if (
       next !== IPV6_HOP_BY_HOP &&
@@ -182,26 +227,73 @@ function decodeIpv6(
     if (end < p + 8) return 'truncated-ipv6-extension';
     const header = next;
     next = data[p]!;
-    let length: number;
     if (header === IPV6_FRAGMENT) {
-      length = 8;
       const offsetFlags = (data[p + 2]! << 8) | data[p + 3]!;
-      const fragmentOffset = offsetFlags & 0xfff8;
-      out.isFragment = true;
-      out.isFirstFragment = fragmentOffset === 0;
+      chain.fragment = true;
+      chain.fragmentOffset = offsetFlags & 0xfff8;
+      chain.moreFragments = (offsetFlags & 1) !== 0;
       out.fragmentId =
         ((data[p + 4]! << 24) | (data[p + 5]! << 16) | (data[p + 6]! << 8) | data[p + 7]!) >>> 0;
-      if (fragmentOffset !== 0) {
-        p += 8;
-        break;
-      }
-    } else if (header === IPV6_AH) length = (data[p + 1]! + 2) * 4;
-    else length = (data[p + 1]! + 1) * 8;
+      p += 8;
+      break;
+    }
+    const length = header === IPV6_AH ? (data[p + 1]! + 2) * 4 : (data[p + 1]! + 1) * 8;
     if (end < p + length) return 'truncated-ipv6-extension';
     p += length;
   }
   out.protocol = next;
-  return decodeTransport(data, p, end, off + 40 + payloadLength - p, out);
+  chain.offset = p;
+  return null;
+}
+
+function markFragment(
+  out: DecodedPacket,
+  offset: number,
+  more: boolean,
+  start: number,
+  end: number,
+  wireLength: number,
+): void {
+  out.isFragment = true;
+  out.isFirstFragment = offset === 0;
+  out.fragmentOffset = offset;
+  out.moreFragments = more;
+  out.fragmentStart = start;
+  out.fragmentEnd = Math.max(start, end);
+  out.fragmentLength = Math.max(0, wireLength);
+  out.l4Length = out.fragmentLength;
+  out.payloadLength = 0;
+  out.payloadOffset = out.fragmentEnd;
+  out.capturedPayloadLength = 0;
+}
+
+/**
+ * A reassembled datagram's fragmentable part, `data[0, captured)` of `wireLength` bytes on
+ * the wire, down to its transport header: `out` already holds the addresses and, in
+ * out.protocol, the header that follows the fragment header (IPv4: the protocol).
+ */
+export function decodeReassembled(
+  data: Uint8Array,
+  captured: number,
+  wireLength: number,
+  out: DecodedPacket,
+): CaptureRejectReason | null {
+  out.frame = data;
+  out.isFragment = false;
+  out.isFirstFragment = false;
+  out.tcpFlags = 0;
+  out.tcpSeq = 0;
+  out.srcPort = 0;
+  out.dstPort = 0;
+  let p = 0;
+  if (out.ipVersion === 6) {
+    const error = walkIpv6Extensions(data, 0, captured, out.protocol, out);
+    if (error !== null) return error;
+    // A second fragment header inside a reassembled datagram is nonsense: stop there.
+    if (chain.fragment) return 'truncated-ipv6-extension';
+    p = chain.offset;
+  }
+  return decodeTransport(data, p, captured, wireLength - p, out);
 }
 
 /** Transport header from l4Start; `l4Length` is the on-wire length from the IP header. */
@@ -213,13 +305,6 @@ function decodeTransport(
   out: DecodedPacket,
 ): CaptureRejectReason | null {
   out.l4Length = Math.max(0, l4Length);
-  if (out.isFragment && !out.isFirstFragment) {
-    // Later fragments carry no transport header; the flow table attributes them by id.
-    out.payloadLength = out.l4Length;
-    out.payloadOffset = l4End;
-    out.capturedPayloadLength = 0;
-    return null;
-  }
   if (out.protocol === PROTO_TCP) {
     if (l4End < l4Start + 20) return 'truncated-tcp-header';
     const dataOffset = (data[l4Start + 12]! >> 4) * 4;

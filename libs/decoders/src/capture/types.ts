@@ -63,8 +63,15 @@ export interface CaptureStats {
   rejected: Partial<Record<CaptureRejectReason, number>>;
   /** Well-formed frames that make no flow (ARP, …), by reason. */
   ignored: Partial<Record<CaptureIgnoreReason, number>>;
-  /** IP fragments seen (not reassembled; later fragments are attributed to their flow). */
+  /** IP fragments seen; they reach their flow as reassembled datagrams, in any order. */
   ipFragments: number;
+  /** Datagrams reassembled whole from their fragments. */
+  ipDatagramsReassembled: number;
+  /**
+   * Datagrams given up with fragments missing (timeout, bounds, end of capture) whose start
+   * still reached its flow; fragments without a start are ignored as unattributed.
+   */
+  ipDatagramsIncomplete: number;
   flowsEmitted: number;
   /** Records that continue a flow the table cut short (flow/memory limit, active timeout). */
   flowsSplit: number;
@@ -90,6 +97,8 @@ export function newCaptureStats(): CaptureStats {
     rejected: {},
     ignored: {},
     ipFragments: 0,
+    ipDatagramsReassembled: 0,
+    ipDatagramsIncomplete: 0,
     flowsEmitted: 0,
     flowsSplit: 0,
     evictions: {},
