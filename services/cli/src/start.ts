@@ -3,12 +3,10 @@ import { parseArgs } from 'node:util';
 import type { Detection } from '@opaqueflow/flow-model';
 import { compileScorerConfig } from '@opaqueflow/scoring';
 import { FlowExportListeners } from '@opaqueflow/svc-ingest';
-import {
+import type {
   CoverageAccumulator,
   MemoryDetectionView,
   MemoryExceptionAdmin,
-  StoreBaselineReader,
-  startEmbeddedApi,
 } from '@opaqueflow/svc-query';
 import type { Command } from './args.js';
 import { UsageError, usageErrors } from './args.js';
@@ -144,6 +142,14 @@ function status(line: string): void {
  */
 export async function start(argv: readonly string[]): Promise<number> {
   const args = parseStartArgs(argv);
+  // Loaded here, not at the top: analyze and --help need no HTTP server, Redis or Kafka code.
+  const {
+    CoverageAccumulator,
+    MemoryDetectionView,
+    MemoryExceptionAdmin,
+    StoreBaselineReader,
+    startEmbeddedApi,
+  } = await import('@opaqueflow/svc-query');
   // The view keeps what the sample and the listeners produced (bounded by its size, not by
   // age: a replayed capture is months old); exceptions go to the scorer's own store.
   const view = new MemoryDetectionView({
