@@ -147,15 +147,25 @@ if (not f) or first < f then f = first end
 if (not l) or last > l then l = last end
 local n = (tonumber(cur[3]) or 0) + tonumber(ARGV[7])
 local b = (tonumber(cur[4]) or 0) + tonumber(ARGV[8])
+-- Samples: the max smallest ids in byte order (mergeSamples in @opaqueflow/scoring). Lua's
+-- own string order follows the server's collation locale, so bytes are compared here.
 local max = tonumber(ARGV[9])
-local s = cur[5] or ''
-local have = 0
-if s ~= '' then for _ in string.gmatch(s, '[^,]+') do have = have + 1 end end
-for id in string.gmatch(ARGV[10], '[^,]+') do
-  if have >= max then break end
-  if s == '' then s = id else s = s .. ',' .. id end
-  have = have + 1
+local seen, ids = {}, {}
+for _, list in ipairs({ cur[5] or '', ARGV[10] }) do
+  for id in string.gmatch(list, '[^,]+') do
+    if not seen[id] then seen[id] = true; ids[#ids + 1] = id end
+  end
 end
+table.sort(ids, function(x, y)
+  for i = 1, math.min(#x, #y) do
+    local a, b = string.byte(x, i), string.byte(y, i)
+    if a ~= b then return a < b end
+  end
+  return #x < #y
+end)
+local keep = {}
+for i = 1, math.min(max, #ids) do keep[i] = ids[i] end
+local s = table.concat(keep, ',')
 redis.call('HSET', k, 'f', num(f), 'l', num(l), 'n', num(n), 'b', num(b), 's', s, wmField, ARGV[3])
 redis.call('PEXPIRE', k, ttl)
 return { 0, num(f), num(l), num(n), num(b), s }

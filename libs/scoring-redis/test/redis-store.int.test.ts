@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Redis } from 'ioredis';
-import { compileScorerConfig, Scorer, type ScorerStore } from '@opaqueflow/scoring';
+import { compileScorerConfig, mergeSamples, Scorer, type ScorerStore } from '@opaqueflow/scoring';
 import {
   itemsOf,
   makeFeatures,
@@ -160,6 +160,29 @@ test('the aggregate script answers with the totals after its apply, replays and 
   });
   assert.deepEqual(seen.aggregates, new Map([['agg-1', both]]));
   assert.equal(store.roundTrips - before, 1);
+  // Samples: the smallest ids in byte order, as mergeSamples keeps them, whatever the locale.
+  const ids = [
+    ['b-1', 'B.2', 'a_3', 'z'],
+    ['A', '~z', '0', 'b-1'],
+  ];
+  let got: readonly string[] = [];
+  for (const [k, list] of ids.entries()) {
+    const out = await store.apply({
+      ports: [],
+      hosts: [],
+      aggregates: [
+        {
+          ...delta(`s:${k}`, '0', '0', 1, '').aggregates[0]!,
+          id: 'agg-2',
+          sampleFlowIds: list,
+          maxSampleFlowIds: 5,
+        },
+      ],
+    });
+    got = out.aggregates.get('agg-2')!.sampleFlowIds;
+  }
+  assert.deepEqual(got, mergeSamples(ids[0]!, ids[1]!, 5));
+  assert.deepEqual(got, ['0', 'A', 'B.2', 'a_3', 'b-1']);
 });
 
 test('the Lua watermark check alone rejects replayed and overlapping deltas', async () => {

@@ -10,6 +10,7 @@ import type {
   HostDelta,
   PortDelta,
 } from './store-types.js';
+import { mergeSamples } from './store-types.js';
 
 /** Whether an item's effect on a key is still to be applied (its offset is above the key's watermark). */
 export function isNew(
@@ -136,7 +137,7 @@ export class DeltaBuilder {
         lastSeenMs: p.eventMs,
         flowCount: 1,
         bytes: p.bytes,
-        sampleFlowIds: aggregation.maxSampleFlowIds > 0 ? [p.features.flow.flowId] : [],
+        sampleFlowIds: mergeSamples([], [p.features.flow.flowId], aggregation.maxSampleFlowIds),
         maxSampleFlowIds: aggregation.maxSampleFlowIds,
       });
       return;
@@ -146,8 +147,7 @@ export class DeltaBuilder {
     a.lastSeenMs = Math.max(a.lastSeenMs, p.eventMs);
     a.flowCount += 1;
     a.bytes += p.bytes;
-    if (a.sampleFlowIds.length < a.maxSampleFlowIds)
-      a.sampleFlowIds = [...a.sampleFlowIds, p.features.flow.flowId];
+    a.sampleFlowIds = mergeSamples(a.sampleFlowIds, [p.features.flow.flowId], a.maxSampleFlowIds);
   }
 
   addHost(p: PreparedItem, add: Evidence): void {

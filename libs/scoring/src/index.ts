@@ -35,6 +35,7 @@ export {
   partitionIdOf,
   latenessStartOf,
   raiseLateness,
+  mergeSamples,
 } from './store-types.js';
 export type { WindowSummary, PortBaseline } from './baseline.js';
 export { baselineOf, bucketIndexOf, summarizeTier, mergeInto, emptyCounters } from './baseline.js';

@@ -13,7 +13,7 @@ import type {
   ReadResult,
   ScorerStore,
 } from './store-types.js';
-import { raiseLateness } from './store-types.js';
+import { mergeSamples, raiseLateness } from './store-types.js';
 import { addEvidence } from './host.js';
 
 interface Expiring {
@@ -223,10 +223,7 @@ export class MemoryScorerStore implements ScorerStore {
       e.lastSeenMs = Math.max(e.lastSeenMs, d.lastSeenMs);
       e.flowCount += d.flowCount;
       e.bytes += d.bytes;
-      for (const id of d.sampleFlowIds) {
-        if (e.sampleFlowIds.length >= d.maxSampleFlowIds) break;
-        e.sampleFlowIds.push(id);
-      }
+      e.sampleFlowIds = mergeSamples(e.sampleFlowIds, d.sampleFlowIds, d.maxSampleFlowIds);
       e.watermarks.set(d.pid, d.maxOffset);
       e.expiresAtMs = now + d.ttlMs;
       observe(d.id);

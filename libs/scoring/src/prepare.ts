@@ -66,8 +66,11 @@ const MAX_EVENT_MS = 4_102_444_800_000;
 /** Kafka's topic name rule: the name is part of every watermark field and lateness key. */
 const TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
 
-/** Flow ids are stored comma-joined as samples (Redis): no commas, none empty, bounded. */
-const FLOW_ID = /^[^,\s]{1,128}$/;
+/**
+ * Flow ids are stored comma-joined as samples and kept in byte order (Redis): printable
+ * ASCII without commas, none empty, bounded.
+ */
+const FLOW_ID = /^[\x21-\x2b\x2d-\x7e]{1,128}$/;
 
 function finiteNonNegative(n: unknown): n is number {
   return typeof n === 'number' && Number.isFinite(n) && n >= 0;

@@ -201,6 +201,18 @@ export function unpadOffset(padded: string): string {
   return trimmed === '' ? '0' : trimmed;
 }
 
+/**
+ * An aggregate's sample flow ids: the `max` smallest ids of all its flows, in byte order (ids
+ * are printable ASCII). A bottom-k sample merges to the same list whatever the order and
+ * grouping of the flows — batches, source partitions, replicas — as the bitmaps do; the Lua
+ * script keeps the same list.
+ */
+export function mergeSamples(a: readonly string[], b: readonly string[], max: number): string[] {
+  const all = new Set(a);
+  for (const id of b) all.add(id);
+  return [...all].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)).slice(0, Math.max(0, max));
+}
+
 /** The watermark a batch whose flows of a partition start at minOffset must meet. */
 export function latenessStartOf(state: LatenessState | undefined, minOffset: string): number {
   if (state === undefined) return -Infinity;

@@ -4,7 +4,12 @@ import type { ScorerConfig } from './config.js';
 import { EMPTY_BITS, setBit, setBitHex } from './distinct.js';
 import { addEvidence, type Evidence } from './host.js';
 import type { PreparedItem } from './prepare.js';
-import type { BucketCounters, PortState, ReadResult } from './store-types.js';
+import {
+  mergeSamples,
+  type BucketCounters,
+  type PortState,
+  type ReadResult,
+} from './store-types.js';
 
 /**
  * The batch's local copy of the state it read once: items are applied to it one by one in
@@ -67,8 +72,11 @@ export class WorkingState {
     w.lastSeenMs = Math.max(w.lastSeenMs, p.eventMs);
     w.flowCount += 1;
     w.bytes += p.bytes;
-    if (w.sampleFlowIds.length < this.config.aggregation.maxSampleFlowIds)
-      w.sampleFlowIds.push(p.features.flow.flowId);
+    w.sampleFlowIds = mergeSamples(
+      w.sampleFlowIds,
+      [p.features.flow.flowId],
+      this.config.aggregation.maxSampleFlowIds,
+    );
   }
 
   addToHost(w: WorkingHost, add: Evidence): void {
