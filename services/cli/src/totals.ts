@@ -19,19 +19,15 @@ function n(x: number): string {
  */
 export function totalsLine(t: PipelineTotals): string {
   const s = t.listeners;
-  const reasons = Object.entries(s.decoder.rejects)
+  const reasons = Object.entries(s.dropReasons)
     .filter(([, count]) => count > 0)
     .map(([reason, count]) => `${reason} ${n(count)}`);
-  const drops = [
-    `socket ${n(s.drops.socket)}`,
-    `decode ${n(s.drops.decode)}${reasons.length > 0 ? ` (${reasons.join(', ')})` : ''}`,
-    `template-missing ${n(s.drops['template-missing'])}`,
-    `queue-full ${n(s.drops['queue-full'])}`,
-  ];
+  const stages = Object.entries(s.drops).map(([stage, count]) => `${stage} ${n(count)}`);
+  const drops = `${stages.join(', ')}${reasons.length > 0 ? `; by reason: ${reasons.join(', ')}` : ''}`;
   return (
     `${n(s.packetsReceived)} datagrams/messages received, ${n(s.decoder.records)} records decoded, ` +
     `${n(t.flows)} flows, ${n(t.detections)} detections, ${n(s.queued)} queued; ` +
-    `drops: ${drops.join(', ')}; ` +
+    `drops: ${drops}; ` +
     `state: ${n(t.state.aggregates)} aggregates, ${n(t.state.hosts)} hosts, ${n(t.state.ports)} ports`
   );
 }

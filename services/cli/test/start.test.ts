@@ -96,3 +96,66 @@ test('start refuses a bad option with a one-line reason', async () => {
   assert.notEqual(code, 0);
   assert.match(stderr, /--ipfix-port must be a port number/);
 });
+
+test('start prints totals of datagrams, records, flows and drops by reason on a status line and on stop', async () => {
+  const child = spawn(
+    process.execPath,
+    [
+      bin,
+      'start',
+      '--netflow-port',
+      'off',
+      '--sflow-port',
+      'off',
+      '--ipfix-port',
+      '0',
+      '--status-interval',
+      '0.2',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stderr.on('data', (b: Buffer) => {
+      stderr += b.toString();
+      const m = /IPFIX udp\/(\d+)/.exec(stderr);
+      if (m) resolve(Number(m[1]));
+    });
+    child.once('exit', () => reject(new Error(`start exited early: ${stderr}`)));
+  });
+  const now = Date.now();
+  const good = ipfixMessage(1, Math.floor(now / 1000), [
+    ipfixTemplateSet([{ id: 256, fields: PAYLOAD_FIELDS }]),
+    dataSet(256, [
+      tcpFlowRecord({
+        src: '10.1.2.9',
+        srcPort: 41000,
+        dstPort: 4444,
+        startMs: now - 2000,
+        payload: randomBytes(600),
+      }),
+    ]),
+  ]);
+  // An IPFIX header whose length runs past the datagram: a decode drop with its reason.
+  const bad = Buffer.from(good.subarray(0, 20));
+  const socket = createSocket('udp4');
+  socket.send(good, port, '127.0.0.1');
+  socket.send(bad, port, '127.0.0.1');
+  const running =
+    /running: 2 datagrams\/messages received, 1 records decoded, 1 flows, 1 detections, 0 queued; drops: .*decode 1.*; by reason: [a-z-]+ 1/;
+  const deadline = Date.now() + 20_000;
+  while (!running.test(stderr) && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 100));
+  socket.close();
+  child.kill('SIGTERM');
+  const [code] = (await once(child, 'exit')) as [number | null];
+  assert.equal(code, 0, stderr);
+  assert.match(stderr, running);
+  assert.match(
+    stderr,
+    /stopped after 1 flows, 1 detections; totals: 2 datagrams\/messages received, 1 records decoded, 1 flows, 1 detections, 0 queued; drops: socket 0, decode 1, template-missing 0, queue-full 0; by reason: [a-z-]+ 1; state: \d+ aggregates/,
+  );
+  assert.equal(stdout.trim().split('\n').length, 1);
+});
