@@ -7,6 +7,11 @@ import { BoundedQueue } from './bounded-queue.js';
 import { listenerMetrics, type ListenerMetrics } from './listener-metrics.js';
 import { RejectionLog } from './rejection-log.js';
 import { TcpConnections } from './tcp-connections.js';
+import {
+  readKernelUdpCounters,
+  readSocketDrops,
+  type KernelUdpCounters,
+} from './kernel-udp-stats.js';
 import type {
   DropStage,
   FlowExportListenersOptions,
@@ -23,6 +28,9 @@ interface Received {
 }
 
 type State = 'created' | 'running' | 'stopping' | 'stopped';
+
+/** SO_RCVBUF asked for by default: about a second of a busy exporter's export at 60 Mbit/s. */
+export const DEFAULT_RECEIVE_BUFFER_BYTES = 8 << 20;
 
 /**
  * The flow-export sockets of an ingest replica: UDP NetFlow v5/v9, UDP and TCP IPFIX, UDP
@@ -50,6 +58,9 @@ export class FlowExportListeners {
     'queue-full': 0,
   };
   private readonly dropReasons = new Map<string, number>();
+  private readonly receiveBufferRequested: number;
+  private receiveBufferEffective: number | null = null;
+  private kernelAtStart: KernelUdpCounters = { rcvbufErrors: null, inErrors: null };
 
   constructor(private readonly options: FlowExportListenersOptions) {
     this.decoder = new FlowExportDecoder({
@@ -59,6 +70,11 @@ export class FlowExportListeners {
     this.queue = new BoundedQueue(options.queueCapacity ?? 10_000);
     this.rejections = new RejectionLog(options.logger);
     this.metrics = options.meter === undefined ? null : listenerMetrics(options.meter);
+    const size = options.udpReceiveBufferBytes ?? DEFAULT_RECEIVE_BUFFER_BYTES;
+    if (!Number.isInteger(size) || size <= 0) {
+      throw new RangeError('udpReceiveBufferBytes must be a positive integer (bytes)');
+    }
+    this.receiveBufferRequested = size;
   }
 
   /** Count a drop at `stage` for `reason`, and log the reason at most once a minute. */
@@ -84,6 +100,7 @@ export class FlowExportListeners {
     const ipfixUdp = port(o.ipfixUdpPort, 4739);
     const ipfixTcp = port(o.ipfixTcpPort, 4739);
     const sflow = port(o.sflowPort, 6343);
+    this.kernelAtStart = readKernelUdpCounters();
     try {
       this.ports = {
         netflow: netflow === null ? null : await this.bindUdp(host, netflow, 'netflow'),
@@ -122,21 +139,47 @@ export class FlowExportListeners {
         socket.on('error', (err) => {
           this.drop('socket', 'socket-error', { listener, error: err.message });
         });
-        const size = this.options.udpReceiveBufferBytes;
-        if (size !== undefined) {
-          try {
-            socket.setRecvBufferSize(size);
-          } catch (err) {
-            // The kernel caps it (net.core.rmem_max); the socket still works, with less headroom.
-            this.rejections.note('receive-buffer-not-set', {
-              listener,
-              error: err instanceof Error ? err.message : String(err),
-            });
-          }
-        }
+        this.setReceiveBuffer(socket, listener);
         resolve(socket.address().port);
       });
     });
+  }
+
+  /**
+   * SO_RCVBUF: headroom for exporter bursts while the decoder is busy. The kernel caps it at
+   * net.core.rmem_max without an error (Linux reports twice the size it grants, for its
+   * bookkeeping); the size it reports is kept, and a cap is logged with what to raise.
+   */
+  private setReceiveBuffer(socket: Socket, listener: ListenerName): void {
+    const requested = this.receiveBufferRequested;
+    try {
+      socket.setRecvBufferSize(requested);
+    } catch (err) {
+      this.rejections.note('receive-buffer-not-set', {
+        listener,
+        requestedBytes: requested,
+        error: err instanceof Error ? err.message : String(err),
+      });
+    }
+    let effective: number;
+    try {
+      effective = socket.getRecvBufferSize();
+    } catch {
+      return;
+    }
+    this.receiveBufferEffective =
+      this.receiveBufferEffective === null
+        ? effective
+        : Math.min(this.receiveBufferEffective, effective);
+    const granted = process.platform === 'linux' ? effective / 2 : effective;
+    if (granted < requested) {
+      this.rejections.note('receive-buffer-capped', {
+        listener,
+        requestedBytes: requested,
+        effectiveBytes: effective,
+        hint: 'raise net.core.rmem_max (sysctl) for the requested size',
+      });
+    }
   }
 
   private listenTcp(host: string, port: number): Promise<number> {
@@ -269,7 +312,26 @@ export class FlowExportListeners {
       drops: { ...this.drops },
       dropReasons: Object.fromEntries(this.dropReasons),
       tcpConnections: this.connections?.size ?? 0,
+      receiveBuffer: {
+        requestedBytes: this.receiveBufferRequested,
+        effectiveBytes: this.receiveBufferEffective,
+      },
+      kernel: this.kernelStats(),
       decoder: this.decoder.stats(),
+    };
+  }
+
+  private kernelStats(): ListenerStats['kernel'] {
+    const now = readKernelUdpCounters();
+    const since = (a: number | null, b: number | null) => (a === null || b === null ? null : a - b);
+    const ports = new Set<number>();
+    for (const p of [this.ports.netflow, this.ports.ipfixUdp, this.ports.sflow]) {
+      if (p !== null) ports.add(p);
+    }
+    return {
+      udpRcvbufErrors: since(now.rcvbufErrors, this.kernelAtStart.rcvbufErrors),
+      udpInErrors: since(now.inErrors, this.kernelAtStart.inErrors),
+      socketDrops: ports.size === 0 ? null : readSocketDrops(ports),
     };
   }
 

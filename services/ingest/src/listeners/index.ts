@@ -1,4 +1,12 @@
-export { FlowExportListeners } from './flow-export-listeners.js';
+export { FlowExportListeners, DEFAULT_RECEIVE_BUFFER_BYTES } from './flow-export-listeners.js';
+export {
+  parseProcNetUdp,
+  parseSnmp6Udp,
+  parseSnmpUdp,
+  readKernelUdpCounters,
+  readSocketDrops,
+} from './kernel-udp-stats.js';
+export type { KernelUdpCounters, UdpSocketRow } from './kernel-udp-stats.js';
 export { BoundedQueue } from './bounded-queue.js';
 export { IpfixTcpFramer } from './ipfix-tcp-framer.js';
 export { RejectionLog } from './rejection-log.js';

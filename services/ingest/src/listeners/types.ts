@@ -23,7 +23,10 @@ export interface FlowExportListenersOptions {
   readonly sflowPort?: number | null;
   /** Packets waiting for the decoder at most; beyond it they are dropped as queue-full. */
   readonly queueCapacity?: number;
-  /** SO_RCVBUF for the UDP sockets: headroom for exporter bursts (kernel default if unset). */
+  /**
+   * SO_RCVBUF asked for on the UDP sockets (default 8 MiB): headroom for exporter bursts.
+   * The kernel may grant less (net.core.rmem_max); stats() reports what it granted.
+   */
   readonly udpReceiveBufferBytes?: number;
   /** How often open sFlow flows are checked against their timeouts. */
   readonly sflowFlushIntervalMs?: number;
@@ -67,5 +70,21 @@ export interface ListenerStats {
   readonly dropReasons: Readonly<Record<string, number>>;
   /** IPFIX TCP connections open now. */
   readonly tcpConnections: number;
+  /** SO_RCVBUF of the UDP sockets: asked for, and the smallest the kernel reports (Linux reports twice what it grants); null before any socket is bound. */
+  readonly receiveBuffer: {
+    readonly requestedBytes: number;
+    readonly effectiveBytes: number | null;
+  };
+  /**
+   * The kernel's UDP receive drops (Linux; null elsewhere). udpRcvbufErrors and udpInErrors
+   * are host-wide (IPv4 + IPv6, /proc/net/snmp and snmp6), counted since start(): other
+   * processes' sockets count too. socketDrops is this listener's own UDP sockets (the
+   * drops column of /proc/net/udp and udp6): datagrams lost to a full receive buffer.
+   */
+  readonly kernel: {
+    readonly udpRcvbufErrors: number | null;
+    readonly udpInErrors: number | null;
+    readonly socketDrops: number | null;
+  };
   readonly decoder: FlowExportStats;
 }

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
+import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
@@ -405,3 +407,63 @@ test(
     }
   },
 );
+
+test('UDP sockets ask for an 8 MiB receive buffer by default and report what the kernel granted', async () => {
+  const l = new FlowExportListeners({
+    ...ephemeral,
+    udpReceiveBufferBytes: undefined,
+    onRecords: () => {},
+  });
+  const before = l.stats().receiveBuffer;
+  assert.deepEqual(before, { requestedBytes: 8 << 20, effectiveBytes: null });
+  await l.start();
+  try {
+    const { receiveBuffer } = l.stats();
+    assert.equal(receiveBuffer.requestedBytes, 8 << 20);
+    // Linux grants up to net.core.rmem_max and reports twice what it granted.
+    const rmemMax = Number(readFileSync('/proc/sys/net/core/rmem_max', 'utf8'));
+    assert.equal(receiveBuffer.effectiveBytes, 2 * Math.min(8 << 20, rmemMax));
+  } finally {
+    await l.close();
+  }
+});
+
+test("datagrams the kernel drops for a full receive buffer are counted: the socket's own and host-wide", async () => {
+  const l = new FlowExportListeners({
+    ...ephemeral,
+    netflowPort: null,
+    ipfixTcpPort: null,
+    sflowPort: null,
+    udpReceiveBufferBytes: 4096,
+    onRecords: () => {},
+  });
+  const ports = await l.start();
+  try {
+    const sent = 400;
+    const datagram = ipfixMessage(1, 1_700_000_000, [set(2, new Uint8Array(1000))]);
+    // The sender runs while this process is blocked in spawnSync, so nothing reads the
+    // socket: past its small buffer the kernel drops what arrives.
+    const sender = `
+      const s = require('node:dgram').createSocket('udp4');
+      const d = Buffer.from('${Buffer.from(datagram).toString('hex')}', 'hex');
+      let n = 0;
+      const next = () => n++ < ${sent} ? s.send(d, ${ports.ipfixUdp}, '127.0.0.1', next) : s.close();
+      next();`;
+    const r = spawnSync(process.execPath, ['-e', sender], { stdio: 'ignore' });
+    assert.equal(r.status, 0);
+    await until(() => {
+      const s = l.stats();
+      return s.packetsReceived + (s.kernel.socketDrops ?? 0) >= sent;
+    }, 10_000);
+    const s = l.stats();
+    assert.ok((s.kernel.socketDrops ?? 0) > 0, 'the small buffer overflowed');
+    assert.equal(s.packetsReceived + s.kernel.socketDrops!, sent, 'each datagram read or dropped');
+    assert.ok(
+      s.kernel.udpRcvbufErrors! >= s.kernel.socketDrops!,
+      'host-wide RcvbufErrors count them',
+    );
+    assert.ok(s.kernel.udpInErrors! >= s.kernel.udpRcvbufErrors!);
+  } finally {
+    await l.close();
+  }
+});

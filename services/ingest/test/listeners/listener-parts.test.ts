@@ -5,6 +5,11 @@ import { IpfixTcpFramer } from '../../src/listeners/ipfix-tcp-framer.js';
 import { RejectionLog } from '../../src/listeners/rejection-log.js';
 import { groupTemplates } from '../../src/listeners/template-endpoint.js';
 import {
+  parseProcNetUdp,
+  parseSnmp6Udp,
+  parseSnmpUdp,
+} from '../../src/listeners/kernel-udp-stats.js';
+import {
   ipfixMessage,
   ipfixTemplateSet,
 } from '../../../../libs/decoders/test/flow-export/builders.js';
@@ -75,4 +80,21 @@ test('templates are grouped per exporter and domain', () => {
       [3, [256]],
     ],
   );
+});
+
+test('kernel UDP counters parse from /proc/net/snmp, snmp6 and udp text', () => {
+  const snmp =
+    'Ip: Forwarding DefaultTTL\nIp: 1 64\n' +
+    'Udp: InDatagrams NoPorts InErrors OutDatagrams RcvbufErrors SndbufErrors InCsumErrors IgnoredMulti MemErrors\n' +
+    'Udp: 2587 0 18 2606 17 0 1 0 0\n' +
+    'UdpLite: InDatagrams NoPorts InErrors OutDatagrams RcvbufErrors SndbufErrors InCsumErrors IgnoredMulti MemErrors\n' +
+    'UdpLite: 0 0 9 0 9 0 0 0 0\n';
+  assert.deepEqual(parseSnmpUdp(snmp), { rcvbufErrors: 17, inErrors: 18 });
+  assert.equal(parseSnmpUdp('Ip: 1\n'), null);
+  const snmp6 = 'Udp6InDatagrams \t5\nUdp6InErrors  \t4\nUdp6RcvbufErrors\t3\n';
+  assert.deepEqual(parseSnmp6Udp(snmp6), { rcvbufErrors: 3, inErrors: 4 });
+  const udp =
+    '   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops\n' +
+    '13425: 0100007F:D117 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 165920 2 0000000079961173 42\n';
+  assert.deepEqual(parseProcNetUdp(udp), [{ localPort: 0xd117, inode: 165920, drops: 42 }]);
 });
