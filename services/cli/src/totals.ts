@@ -13,6 +13,11 @@ function n(x: number): string {
   return x.toLocaleString('en-US');
 }
 
+/** A kernel counter, or "n/a" where the platform has none (not Linux). */
+function kernel(x: number | null): string {
+  return x === null ? 'n/a' : n(x);
+}
+
 /**
  * One line: what came in (datagrams and TCP messages, records, flows), what came out, and
  * every drop by stage and reason, so loss is visible without reading the logs.
@@ -28,6 +33,8 @@ export function totalsLine(t: PipelineTotals): string {
     `${n(s.packetsReceived)} datagrams/messages received, ${n(s.decoder.records)} records decoded, ` +
     `${n(t.flows)} flows, ${n(t.detections)} detections, ${n(s.queued)} queued; ` +
     `drops: ${drops}; ` +
-    `state: ${n(t.state.aggregates)} aggregates, ${n(t.state.hosts)} hosts, ${n(t.state.ports)} ports`
+    `state: ${n(t.state.aggregates)} aggregates, ${n(t.state.hosts)} hosts, ${n(t.state.ports)} ports; ` +
+    `kernel: ${kernel(s.kernel.socketDrops)} receive-buffer drops on our sockets, ` +
+    `${kernel(s.kernel.udpRcvbufErrors)} UDP RcvbufErrors and ${kernel(s.kernel.udpInErrors)} InErrors host-wide`
   );
 }
